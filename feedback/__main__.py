@@ -1,0 +1,78 @@
+"""python -m feedback analyze INPUT [--spine HX,HY,SX,SY] [--out FILE.json]
+
+INPUT is a video or a .jsonl track. Writes the report as JSON (stdout without --out). Bad
+input exits with code 2 and a one-line reason on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+# Before OpenCV loads: FFmpeg would print its own lines for a bad file ("moov atom not
+# found"), breaking the one-line error; our InputError says it.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+
+from .spine import SpineError  # noqa: E402
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        sys.stderr.write(f"{self.prog}: {message}\n")
+        sys.exit(2)
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"error: {message}\n")
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = _Parser(prog="python -m feedback", description="Analyse a massage session.")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    an = sub.add_parser("analyze", help="analyse a video or a .jsonl track and write the report as JSON")
+    an.add_argument("input", help="video file (mp4, mov, avi, webm) or track file (.jsonl)")
+    an.add_argument("--spine", help="spine line HX,HY,SX,SY: base of the neck then sacrum, 0-1 image coordinates")
+    an.add_argument("--out", help="write the JSON report here instead of stdout")
+    an.add_argument("--stride", type=int, default=1, help="analyse every n-th video frame (faster review)")
+    an.add_argument("--summary", action="store_true", help="print a short human-readable summary to stderr")
+    a = ap.parse_args(argv)
+
+    from .pipeline import InputError, analyse_path
+
+    if a.stride < 1:
+        return _fail("--stride must be 1 or more")
+    if a.out and not Path(a.out).resolve().parent.is_dir():
+        return _fail(f"--out {a.out}: the folder does not exist")
+    try:
+        result = analyse_path(a.input, spine_flag=a.spine, stride=a.stride)
+    except (InputError, SpineError) as e:
+        return _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
+    text = result.report.to_json()
+    if a.out:
+        Path(a.out).write_text(text + "\n")
+    else:
+        sys.stdout.write(text + "\n")
+    if a.summary or a.out:
+        sys.stderr.write(describe(result.report.summary) + "\n")
+    return 0
+
+
+def describe(s: dict) -> str:
+    """A few lines a person reads: time per technique against the guide, strokes, spine."""
+    lines = [f"session {s['duration_s']:.1f} s, hands seen in {100 * s['hands_seen_fraction']:.0f}% of frames"]
+    for name, g in s["against_guide"].items():
+        lines.append(f"  {name:11s} {g['seconds']:6.1f} s  (guide {g['target_min_s'] / 60:.0f}-"
+                     f"{g['target_max_s'] / 60:.0f} min: {g['status']})")
+    e = s["effleurage"]
+    lines.append(f"  effleurage strokes {e['strokes']}: {e['up']} upward, {e['down_wrong_way']} the wrong way (down); "
+                 f"{e['returns']} returns")
+    sp = s["spine"]
+    lines.append(f"  hands over the spine: {sp['events']} times, {sp['seconds_over']:.1f} s in all")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""One incremental analyzer for live frames and whole recordings.
+
+`push` takes one frame of hand landmarks and returns what is known now (the technique in
+progress, whether a hand is over the spine); `finish` returns the session's report. A
+recording is analysed by pushing its frames in order and finishing, so the command line, the
+app's review page and its live page all run exactly this code.
+
+Final per-frame labels use a window centred on the frame (decided half a window later), so a
+report labels transitions where they happen; the live label is the causal one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tracker.types import FINGERTIPS, HandFrame
+
+from . import guide
+from .report import SessionReport, label_spans, summarise
+from .safety import SafetyParams, SpineGuard
+from .spine import SpineLine, palm_size_px
+from .strokes import GlideTracker, Stroke, StrokeParams, mark_returns, merge_hands
+from .technique import ClassifierParams, HandWindow, combine, window_features
+from .tracks import ALONG, HandSample, HandTracks
+
+LABEL_CODES = {name: i for i, name in enumerate(guide.LABELS)}
+
+
+@dataclass(frozen=True)
+class AnalyzerOptions:
+    classifier: ClassifierParams = ClassifierParams()
+    safety: SafetyParams = SafetyParams()
+    strokes: StrokeParams = StrokeParams()
+    hop_s: float = 0.1           # how often the technique is decided
+    live_confirm: int = 2        # decisions a new live label must win in a row
+    smooth_decisions: int = 7    # width of the final majority filter over decisions
+    min_segment_s: float = 0.6   # shorter final label runs are absorbed by their neighbours
+    label_delay_s: float = 0.8   # final labels: the decision made this long after the frame
+
+
+@dataclass
+class HandState:
+    slot: int
+    side: str          # "left" or "right" of the spine (the person's sides)
+    x: float           # palm centre, normalised image coordinates
+    y: float
+    along: float
+    across: float
+    spine_dist: float  # palm sizes
+
+
+@dataclass
+class FrameResult:
+    t: float
+    label: str                      # live technique (causal)
+    over_spine: bool
+    hands: list[HandState] = field(default_factory=list)
+    stroke: Stroke | None = None    # a glide that has just ended, if any
+    raw: HandFrame | None = None    # the landmarks this came from (for drawing)
+
+
+class SessionAnalyzer:
+    def __init__(self, spine: SpineLine, options: AnalyzerOptions | None = None) -> None:
+        self.spine = spine
+        self.o = options or AnalyzerOptions()
+        self._scale = np.array([spine.width, spine.height], float)
+        self.tracks = HandTracks()
+        self.guard = SpineGuard(self.o.safety)
+        self.glide = [GlideTracker(0, self.o.strokes), GlideTracker(1, self.o.strokes)]
+        self.glides: list[Stroke] = []
+        # Compact per-frame record: grows by a few bytes a frame.
+        self._t: list[float] = []
+        self._over: list[bool] = []
+        self._nhands: list[int] = []
+        self._dec_t: list[float] = []
+        self._dec_label: list[int] = []
+        self._dec_windows: list[tuple[HandWindow, ...]] = []
+        self._next_decision = None
+        self._slot_label = ["absent", "absent"]  # each hand's technique at the last decision
+        self.live_label = "idle"
+        self._pending_label = None
+        self._pending_count = 0
+        self.counts = {"effleurage_up": 0, "effleurage_down": 0, "returns": 0}
+        self._last_t = -np.inf
+
+    # -- per frame ---------------------------------------------------------------------------
+    def _sample(self, lm: np.ndarray) -> HandSample:
+        px = lm[:, :2] * self._scale
+        palm = px[[0, 5, 9, 13, 17]].mean(axis=0)
+        size = max(palm_size_px(px), 1e-6)
+        ext = float(np.linalg.norm(px[list(FINGERTIPS)] - px[0], axis=1).mean() / size)
+        along, across = self.spine.to_back(palm)
+        dist = abs(across) * self.spine.length_px / size
+        return HandSample(float(palm[0]), float(palm[1]), float(along), float(across), size, ext,
+                          float(dist), bool(0.0 <= along <= 1.0))
+
+    def push(self, frame: HandFrame) -> FrameResult:
+        t = float(frame.t)
+        if t <= self._last_t:  # duplicate or out-of-order timestamp: nudge, never reorder
+            t = self._last_t + 1e-4
+        self._last_t = t
+        samples = [self._sample(h.landmarks) for h in frame.hands]
+        assigned = self.tracks.assign(t, samples)
+        states = []
+        ended = None
+        for slot, s in assigned:
+            side = "right" if s.across >= 0 else "left"
+            states.append(HandState(slot, side, s.x / self._scale[0], s.y / self._scale[1], s.along,
+                                    s.across, s.spine_dist))
+            g = self.glide[slot].update(t, s.along, s.across)
+            if g is not None:
+                g.hands = [side]
+                self.glides.append(g)
+                ended = g
+                self._count_live(g)
+        for slot in (0, 1):
+            if not self.tracks.slots[slot].alive(t, self.tracks.max_gap_s):
+                self.glide[slot].reset()
+        over = self.guard.update(t, [(st.slot, st.spine_dist, 0.0 <= st.along <= 1.0, st.along,
+                                      self._slot_label[st.slot] == "tapotement") for st in states])
+        if self._next_decision is None:
+            self._next_decision = t
+        if t >= self._next_decision:
+            self._decide(t)
+            self._next_decision = (np.floor(t / self.o.hop_s) + 1) * self.o.hop_s
+        self._t.append(t)
+        self._over.append(over)
+        self._nhands.append(len(states))
+        return FrameResult(t, self.live_label, over, states, ended, frame)
+
+    def _decide(self, t: float) -> None:
+        p = self.o.classifier
+        wins = tuple(window_features(s.window(t - max(p.window_s, p.travel_window_s)), t, p) if s.alive(t, self.tracks.max_gap_s)
+                     else HandWindow("absent", 0.0) for s in self.tracks.slots)
+        label = combine(list(wins))
+        self._slot_label = [w.label for w in wins]
+        self._dec_t.append(t)
+        self._dec_label.append(LABEL_CODES[label])
+        self._dec_windows.append(wins)
+        if label == self.live_label:
+            self._pending_label, self._pending_count = None, 0
+        elif label == self._pending_label:
+            self._pending_count += 1
+            if self._pending_count >= self.o.live_confirm:
+                self.live_label, self._pending_label, self._pending_count = label, None, 0
+        else:
+            self._pending_label, self._pending_count = label, 1
+            if self.o.live_confirm <= 1:
+                self.live_label = label
+
+    def _count_live(self, g: Stroke) -> None:
+        """Live stroke counts; a down glide further out than this hand's recent up glides is a return."""
+        ups = [s.across for s in self.glides[-12:] if s.slot == g.slot and s.direction == "up"]
+        if g.direction == "down" and ups and g.across - float(np.median(ups)) > self.o.strokes.return_margin:
+            g.is_return = True
+            self.counts["returns"] += 1
+        else:
+            self.counts["effleurage_" + g.direction] += 1
+
+    # -- whole session -----------------------------------------------------------------------
+    def final_labels(self) -> np.ndarray:
+        """Label codes per frame from windows centred on each frame, smoothed."""
+        t = np.asarray(self._t)
+        if not len(self._dec_t):
+            return np.full(len(t), LABEL_CODES["idle"], dtype=np.int8)
+        dec = _smooth_codes(np.asarray(self._dec_label, dtype=np.int8), self.o.smooth_decisions,
+                            max(1, int(round(self.o.min_segment_s / self.o.hop_s))))
+        dec_t = np.asarray(self._dec_t)
+        idx = np.searchsorted(dec_t, t + self.o.label_delay_s)
+        return dec[np.minimum(idx, len(dec) - 1)]
+
+    def finish(self) -> SessionReport:
+        t_end = self._t[-1] if self._t else 0.0
+        for gt in self.glide:
+            g = gt.flush()
+            if g is not None:
+                g.hands = ["right" if g.across >= 0 else "left"]
+                self.glides.append(g)
+        self.guard.close(t_end)
+        t = np.asarray(self._t)
+        codes = self.final_labels()
+        labels = np.asarray(guide.LABELS, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
+        glides = [g for g in self.glides if _share(t, labels, g.start, g.end, "effleurage") >= 0.5]
+        mark_returns(glides, self.o.strokes)
+        strokes = merge_hands(glides, self.o.strokes) + self._technique_spans(t, labels)
+        strokes.sort(key=lambda s: s.start)
+        return summarise(t, labels, np.asarray(self._over, bool), np.asarray(self._nhands), strokes,
+                         self.guard.events, self.spine)
+
+    def _technique_spans(self, t: np.ndarray, labels: np.ndarray) -> list[Stroke]:
+        """Kneading and tapping bouts, with tempo, radius and rate from the decisions inside."""
+        out = []
+        dec_t = np.asarray(self._dec_t) - self.o.label_delay_s  # the frames each decision labels
+        for name in ("petrissage", "tapotement"):
+            for a, b in label_spans(labels, name):
+                start, end = float(t[a]), float(t[b - 1])
+                if end - start < 1.0:
+                    continue
+                sel = np.flatnonzero((dec_t >= start) & (dec_t <= end))
+                ws = [w for i in sel for w in self._dec_windows[i] if w.label == name]
+                s = Stroke(name, start, end, hands=sorted({"both" if len(ws) else ""} - {""}))
+                if ws and name == "petrissage":
+                    s.radius = float(np.median([w.radius for w in ws]))
+                    s.tempo_hz = float(np.median([w.knead_hz for w in ws]))
+                if ws and name == "tapotement":
+                    s.rate_hz = float(np.median([w.tap_hz for w in ws]))
+                out.append(s)
+        return out
+
+
+def _share(t: np.ndarray, labels: np.ndarray, start: float, end: float, name: str) -> float:
+    sel = (t >= start) & (t <= end)
+    return float((labels[sel] == name).mean()) if sel.any() else 0.0
+
+
+def _smooth_codes(codes: np.ndarray, width: int, min_run: int) -> np.ndarray:
+    """Majority filter, then runs shorter than min_run take the label of the longer neighbour."""
+    n = len(codes)
+    if n == 0:
+        return codes
+    half = width // 2
+    k = len(guide.LABELS)
+    onehot = np.zeros((n + 2 * half, k))
+    padded = np.r_[np.full(half, codes[0]), codes, np.full(half, codes[-1])]
+    onehot[np.arange(len(padded)), padded] = 1
+    csum = np.vstack([np.zeros((1, k)), np.cumsum(onehot, axis=0)])
+    votes = csum[width:width + n] - csum[:n] if width > 0 else onehot
+    out = np.where(votes[np.arange(n), codes] == votes.max(axis=1), codes, votes.argmax(axis=1)).astype(np.int8)
+    for _ in range(3):
+        d = np.flatnonzero(np.diff(out)) + 1
+        starts = np.r_[0, d]
+        ends = np.r_[d, n]
+        changed = False
+        for i, (a, b) in enumerate(zip(starts, ends)):
+            if b - a >= min_run or len(starts) == 1:
+                continue
+            left = (ends[i - 1] - starts[i - 1]) if i > 0 else -1
+            right = (ends[i + 1] - starts[i + 1]) if i + 1 < len(starts) else -1
+            out[a:b] = out[a - 1] if left >= right else out[b]
+            changed = True
+        if not changed:
+            break
+    return out

@@ -1,0 +1,161 @@
+"""From a source to a report: the path shared by the command line, the app and the benchmark.
+
+video file or camera frames -> tracker (MediaPipe) -> SessionAnalyzer -> SessionReport
+track file (.jsonl)         ------------------------^
+
+`FrameProcessor` is the one frame processor for live and recorded video: give it a BGR frame
+and its time, it returns the analysis of that frame (and draws the overlay when asked).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from tracker.types import HandFrame, SpinePoints
+
+from .analyzer import AnalyzerOptions, FrameResult, SessionAnalyzer
+from .report import SessionReport
+from .spine import SpineError, SpineLine
+
+TRACK_SUFFIXES = (".jsonl",)
+Progress = Callable[[int, int], None]
+
+
+class InputError(Exception):
+    """Input that cannot be analysed; the message is one line a person can act on."""
+
+
+def resolve_spine(width: int, height: int, flag: str | None = None, header: SpinePoints | None = None,
+                  calibration: SpinePoints | None = None, pose_frames: Iterable[np.ndarray] | None = None,
+                  min_pose_confidence: float = 0.5) -> SpineLine:
+    """The spine line, from (in this order) the flag, the track header, a saved calibration, or
+    MediaPipe Pose on the person lying face down. Raises SpineError when none can be had."""
+    if flag:
+        return SpineLine.parse(flag, width, height, "flag")
+    if header is not None:
+        return SpineLine.from_points(header, width, height, "track")
+    if calibration is not None:
+        return SpineLine.from_points(calibration, width, height, "calibration")
+    if pose_frames is not None:
+        from tracker.pose import estimate_spine
+
+        est = estimate_spine(pose_frames)
+        if est is not None and est.confidence >= min_pose_confidence:
+            return SpineLine.from_points(est.points, width, height, "pose", est.confidence)
+    tried = "none given, none in the track file" if pose_frames is None else \
+        "none given, and MediaPipe Pose found no person lying face down"
+    raise SpineError(f"no spine line ({tried}); give it with --spine HX,HY,SX,SY "
+                     "(base of the neck then sacrum, 0-1 image coordinates)")
+
+
+def sidecar_spine(video: Path) -> SpinePoints | None:
+    """A spine calibration kept next to a video as `<name>.spine.json`:
+    {"head": [x, y], "sacrum": [x, y]} in 0-1 image coordinates (the bundled samples have one)."""
+    import json
+
+    side = video.with_name(video.stem + ".spine.json")
+    if not side.exists():
+        return None
+    try:
+        d = json.loads(side.read_text())
+        return SpinePoints(tuple(map(float, d["head"]))[:2], tuple(map(float, d["sacrum"]))[:2])
+    except (ValueError, KeyError, TypeError) as e:
+        raise InputError(f"{side}: not a spine calibration ({e})") from None
+
+
+def analyse_frames(frames: Iterable[HandFrame], spine: SpineLine,
+                   options: AnalyzerOptions | None = None) -> SessionReport:
+    analyzer = SessionAnalyzer(spine, options)
+    for f in frames:
+        analyzer.push(f)
+    return analyzer.finish()
+
+
+@dataclass
+class Analysis:
+    report: SessionReport
+    spine: SpineLine
+    width: int
+    height: int
+    fps: float
+
+
+def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: SpinePoints | None = None,
+                 progress: Progress | None = None, stride: int = 1,
+                 options: AnalyzerOptions | None = None) -> Analysis:
+    """Analyse a video or a track file. Raises InputError or SpineError with a one-line reason."""
+    from tracker.trackfile import TrackFormatError, iter_track
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a video or a track file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty (0 bytes)")
+    if path.suffix.lower() in TRACK_SUFFIXES:
+        try:
+            header, frames = iter_track(path)
+            spine = resolve_spine(header.width, header.height, spine_flag, header.spine, calibration)
+            report = analyse_frames(frames, spine, options)
+        except TrackFormatError as e:
+            raise InputError(f"{path}: {e}") from None
+        return Analysis(report, spine, header.width, header.height, header.fps)
+
+    from tracker.pipeline import sample_frames, track_video, video_header
+    from tracker.source import SourceError
+
+    if calibration is None and not spine_flag:
+        calibration = sidecar_spine(path)
+    try:
+        header = video_header(path, stride=stride)
+        pose = None if (spine_flag or calibration) else sample_frames(path)
+        spine = resolve_spine(header.width, header.height, spine_flag, None, calibration, pose)
+        frames = track_video(path, stride=stride, progress=progress)
+        report = analyse_frames(frames, spine, options)
+    except SourceError as e:
+        raise InputError(str(e)) from None
+    return Analysis(report, spine, header.width, header.height, header.fps)
+
+
+class FrameProcessor:
+    """One processor for live and recorded frames: detect hands, analyse, optionally draw.
+
+    The detector is created on first use, in the thread that uses it (streamlit-webrtc calls
+    from a worker thread)."""
+
+    def __init__(self, spine: SpineLine, options: AnalyzerOptions | None = None, detector_options=None,
+                 draw: bool = True) -> None:
+        self.analyzer = SessionAnalyzer(spine, options)
+        self.spine = spine
+        self.draw = draw
+        self._detector_options = detector_options
+        self._detector = None
+        self.last: FrameResult | None = None
+
+    def process(self, frame_bgr: np.ndarray, t: float) -> FrameResult:
+        if self._detector is None:
+            from tracker.hands import HandDetector
+
+            self._detector = HandDetector(self._detector_options)
+        hands = self._detector.detect(frame_bgr, t)
+        result = self.analyzer.push(hands)
+        result.raw = hands
+        self.last = result
+        if self.draw:
+            from .overlay import draw_overlay
+
+            draw_overlay(frame_bgr, result, self.spine, self.analyzer)
+        return result
+
+    def finish(self) -> SessionReport:
+        self.close()
+        return self.analyzer.finish()
+
+    def close(self) -> None:
+        if self._detector is not None:
+            self._detector.close()
+            self._detector = None

@@ -1,0 +1,108 @@
+"""Hands over the spine: flagged fast, cleared cleanly, with hysteresis against jitter.
+
+The guide: "Avoid putting any pressure on the spine" and work "on either side of the spine,
+not directly on the spine itself". A hand is over the spine while the spine segment (not an
+infinite line: neck to sacrum) passes under the middle of its palm.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import guide
+from .spine import PALM_WIDTH_PER_SIZE
+
+
+@dataclass(frozen=True)
+class SafetyParams:
+    enter: float = guide.SPINE_BAND_PALM_WIDTHS * PALM_WIDTH_PER_SIZE      # palm sizes
+    release: float = guide.SPINE_RELEASE_PALM_WIDTHS * PALM_WIDTH_PER_SIZE
+    confirm_s: float = guide.SPINE_CONFIRM_S
+    clear_s: float = guide.SPINE_CLEAR_S
+    lost_s: float = 0.5  # a hand unseen this long no longer holds the alert
+    # A tapping hand is lifted several cm between contacts, and seen obliquely its image swings
+    # sideways by about that much (parallax): it must come this much closer to count.
+    tapping_enter_scale: float = 0.5
+
+
+@dataclass
+class SpineEvent:
+    start: float
+    end: float | None = None
+    closest: float = float("inf")  # nearest approach, palm widths
+    along: float = 0.0             # where on the spine (fraction from the sacrum) it was nearest
+    hands: set = field(default_factory=set)
+
+    def to_dict(self) -> dict:
+        return {"start": round(self.start, 3), "end": None if self.end is None else round(self.end, 3),
+                "duration": None if self.end is None else round(self.end - self.start, 3),
+                "closest_palm_widths": round(self.closest / PALM_WIDTH_PER_SIZE, 3),
+                "region": region(self.along), "hands": sorted(self.hands)}
+
+
+def region(along: float) -> str:
+    if along < guide.LOWER_BACK_END:
+        return "lower back"
+    if along > 0.8:
+        return "upper back and shoulders"
+    return "mid back"
+
+
+class SpineGuard:
+    """Per-hand hysteresis: candidate -> confirmed after `confirm_s`; clear after `clear_s`
+    beyond the wider release distance (or once the hand is lost)."""
+
+    def __init__(self, params: SafetyParams | None = None) -> None:
+        self.p = params or SafetyParams()
+        self._inside_since: dict[int, float | None] = {}
+        self._outside_since: dict[int, float | None] = {}
+        self._over: dict[int, bool] = {}
+        self._last_seen: dict[int, float] = {}
+        self.active: SpineEvent | None = None
+        self.events: list[SpineEvent] = []
+
+    def update(self, t: float, hands: list[tuple[int, float, bool, float, bool]]) -> bool:
+        """hands: (slot, distance to spine in palm sizes, between neck and sacrum, along, tapping)."""
+        for slot, dist, on_seg, along, tapping in hands:
+            self._last_seen[slot] = t
+            inside = on_seg and dist < self.p.enter * (self.p.tapping_enter_scale if tapping else 1.0)
+            outside = (not on_seg) or dist > self.p.release
+            if self._over.get(slot):
+                if outside:
+                    since = self._outside_since.get(slot)
+                    if since is None:
+                        self._outside_since[slot] = since = t
+                    if t - since >= self.p.clear_s:
+                        self._over[slot] = False
+                else:
+                    self._outside_since[slot] = None
+            else:
+                if inside:
+                    since = self._inside_since.get(slot)
+                    if since is None:
+                        self._inside_since[slot] = since = t
+                    if t - since >= self.p.confirm_s:
+                        self._over[slot] = True
+                        self._outside_since[slot] = None
+                else:
+                    self._inside_since[slot] = None
+            if self._over.get(slot) and self.active is not None and dist < self.active.closest:
+                self.active.closest, self.active.along = dist, along
+            if self._over.get(slot) and self.active is None:
+                self.active = SpineEvent(start=t, closest=dist, along=along)
+            if self._over.get(slot) and self.active is not None:
+                self.active.hands.add(f"hand {slot + 1}")
+        for slot, over in list(self._over.items()):
+            if over and t - self._last_seen.get(slot, t) > self.p.lost_s:
+                self._over[slot] = False
+        over_now = any(self._over.values())
+        if not over_now and self.active is not None:
+            self.active.end = t
+            self.events.append(self.active)
+            self.active = None
+        return over_now
+
+    def close(self, t: float) -> None:
+        if self.active is not None:
+            self.active.end = t
+            self.events.append(self.active)
+            self.active = None

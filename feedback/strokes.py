@@ -1,0 +1,152 @@
+"""Strokes as events: effleurage glides with their direction, kneading and tapping spans.
+
+A glide is a run of travel along the spine in one direction. The guide asks for the pressing
+glide upward "toward the heart" and the light return "down the outside of the back", so within
+a bout the glides of the direction that runs further from the spine are the returns; what is
+left going down is the wrong way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class StrokeParams:
+    deadband: float = 0.035          # spine lengths of reversal before a run is over (jitter)
+    min_length: float = 0.22         # spine lengths: a glide, not a reposition
+    min_duration_s: float = 0.35
+    max_duration_s: float = 8.0
+    return_margin: float = 0.045     # spine lengths further out than the other direction's glides
+    bout_gap_s: float = 4.0          # glides further apart than this belong to different bouts
+    merge_overlap: float = 0.4       # two hands' glides overlapping this much are one stroke
+
+
+@dataclass
+class Stroke:
+    type: str
+    start: float
+    end: float
+    hands: list[str] = field(default_factory=list)
+    direction: str | None = None     # effleurage: up (toward the head) or down
+    is_return: bool = False          # effleurage: the light return down the outside
+    length: float | None = None      # spine lengths
+    across: float | None = None      # mean distance from the spine, spine lengths
+    radius: float | None = None      # petrissage: circle radius, palm sizes
+    tempo_hz: float | None = None    # petrissage circles per second
+    rate_hz: float | None = None     # tapotement taps per second
+    slot: int = -1
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def to_dict(self) -> dict:
+        d = {"type": self.type, "start": round(self.start, 3), "end": round(self.end, 3),
+             "duration": round(self.duration, 3), "hands": self.hands}
+        if self.type == "effleurage":
+            d.update(direction=self.direction, phase="return" if self.is_return else "stroke",
+                     length_spine=round(self.length or 0.0, 3),
+                     speed_spine_per_s=round((self.length or 0.0) / max(self.duration, 1e-6), 3))
+        if self.radius is not None:
+            d["radius_palm"] = round(self.radius, 3)
+        if self.tempo_hz is not None:
+            d["tempo_hz"] = round(self.tempo_hz, 3)
+        if self.rate_hz is not None:
+            d["rate_hz"] = round(self.rate_hz, 2)
+        return d
+
+
+class GlideTracker:
+    """Online segmentation of one hand's along-spine position into monotonic runs."""
+
+    def __init__(self, slot: int, params: StrokeParams) -> None:
+        self.slot = slot
+        self.p = params
+        self._dir = 0
+        self._start: tuple[float, float] | None = None   # (t, along) where the run began
+        self._ext: tuple[float, float] | None = None     # (t, along) furthest point so far
+        self._across_sum = 0.0
+        self._n = 0
+        self._last_t = None
+
+    def reset(self) -> None:
+        self._dir, self._start, self._ext, self._across_sum, self._n = 0, None, None, 0.0, 0
+
+    def update(self, t: float, along: float, across: float) -> Stroke | None:
+        """Feed one sample; returns a glide when a run long enough has just ended."""
+        done = None
+        if self._start is None:
+            self._start = self._ext = (t, along)
+            self._dir = 0
+        elif self._dir == 0:
+            if abs(along - self._start[1]) >= self.p.deadband:
+                self._dir = 1 if along > self._start[1] else -1
+                self._ext = (t, along)
+            elif abs(along - self._start[1]) < 1e-3:
+                self._start = (t, along) if t - self._start[0] > 1.0 else self._start
+        else:
+            if (along - self._ext[1]) * self._dir > 0:
+                self._ext = (t, along)
+            elif abs(along - self._ext[1]) >= self.p.deadband:
+                done = self._finish()
+                self._start = self._ext
+                self._dir = -self._dir
+                self._ext = (t, along)
+                self._across_sum, self._n = 0.0, 0
+        self._across_sum += abs(across)
+        self._n += 1
+        return done
+
+    def _finish(self) -> Stroke | None:
+        (t0, a0), (t1, a1) = self._start, self._ext
+        length = abs(a1 - a0)
+        dur = t1 - t0
+        if length < self.p.min_length or not (self.p.min_duration_s <= dur <= self.p.max_duration_s):
+            return None
+        return Stroke("effleurage", t0, t1, direction="up" if a1 > a0 else "down", length=length,
+                      across=self._across_sum / max(self._n, 1), slot=self.slot)
+
+    def flush(self) -> Stroke | None:
+        out = self._finish() if self._start is not None and self._dir != 0 else None
+        self.reset()
+        return out
+
+
+def mark_returns(glides: list[Stroke], p: StrokeParams) -> None:
+    """Within each bout and hand, the direction whose glides run further out is the return."""
+    by_slot: dict[int, list[Stroke]] = {}
+    for g in sorted(glides, key=lambda s: s.start):
+        by_slot.setdefault(g.slot, []).append(g)
+    for seq in by_slot.values():
+        bout: list[Stroke] = []
+        for g in seq + [None]:
+            if g is not None and (not bout or g.start - bout[-1].end <= p.bout_gap_s):
+                bout.append(g)
+                continue
+            ups = [b.across for b in bout if b.direction == "up"]
+            downs = [b.across for b in bout if b.direction == "down"]
+            if ups and downs:
+                diff = float(np.median(downs) - np.median(ups))
+                for b in bout:
+                    b.is_return = (b.direction == "down" and diff > p.return_margin) or \
+                                  (b.direction == "up" and diff < -p.return_margin)
+            bout = [g] if g is not None else []
+
+
+def merge_hands(glides: list[Stroke], p: StrokeParams) -> list[Stroke]:
+    """Two hands gliding together make one stroke."""
+    out: list[Stroke] = []
+    for g in sorted(glides, key=lambda s: s.start):
+        for o in out[-3:]:
+            overlap = min(o.end, g.end) - max(o.start, g.start)
+            if (o.direction == g.direction and o.is_return == g.is_return and overlap > 0
+                    and overlap >= p.merge_overlap * min(o.duration, g.duration) and set(g.hands) - set(o.hands)):
+                o.start, o.end = min(o.start, g.start), max(o.end, g.end)
+                o.length = max(o.length or 0, g.length or 0)
+                o.hands = sorted(set(o.hands) | set(g.hands))
+                break
+        else:
+            out.append(g)
+    return out

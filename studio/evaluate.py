@@ -1,0 +1,167 @@
+"""Accuracy of the analysis on simulated sessions, on a tuning split or the held-out split.
+
+    python -m studio.evaluate --split heldout --sessions 40
+
+Seeds of the two splits never overlap: thresholds are tuned on `tune` only, and the figures in
+the README come from `heldout`. Metrics:
+- per-frame technique: precision, recall, F1 per class and macro-F1 over effleurage,
+  petrissage, tapotement and idle (frames whose truth is "other" count as errors when a
+  technique is predicted for them);
+- spine: a truth event (a hand over the spine for at least `min_event_s`) is caught when it is
+  flagged before it ends (latency = first flag - its start); the false-alarm rate is the share of
+  clear frames flagged, not counting the `clear_grace_s` after an event while the alert clears;
+- effleurage direction: each truth pressing glide matched to the detected stroke overlapping it
+  most; right when that stroke has the same direction and is not taken for a return.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from feedback import guide
+from feedback.analyzer import AnalyzerOptions, SessionAnalyzer
+from feedback.report import SessionReport, label_spans
+from feedback.spine import SpineLine
+
+from .session import Noise, Simulation, random_rig, random_script, simulate
+
+SPLITS = {"tune": 1_000, "heldout": 900_000}
+CLASSES = ("effleurage", "petrissage", "tapotement", "idle")
+
+
+@dataclass
+class Tally:
+    confusion: np.ndarray = field(default_factory=lambda: np.zeros((len(guide.LABELS),) * 2, int))
+    events: int = 0
+    caught: int = 0
+    latencies: list = field(default_factory=list)
+    clear_frames: int = 0
+    false_frames: int = 0
+    glides: int = 0
+    glides_right: int = 0
+    glides_found: int = 0
+
+    def add(self, sim: Simulation, rep: SessionReport, min_event_s: float = 0.3, clear_grace_s: float = 0.3) -> None:
+        truth = sim.truth_labels()
+        codes = {n: i for i, n in enumerate(guide.LABELS)}
+        np.add.at(self.confusion, ([codes[x] for x in truth], [codes[x] for x in rep.labels]), 1)
+        # Spine events.
+        t_all = sim.t
+        t = rep.t
+        flagged = rep.over_spine
+        for a, b in label_spans(np.where(sim.over_spine, "on", "off"), "on"):
+            start, end = t_all[a], t_all[b - 1]
+            if end - start < min_event_s:
+                continue
+            self.events += 1
+            hit = np.flatnonzero(flagged & (t >= start - 0.05) & (t <= end + 0.05))
+            if len(hit):
+                self.caught += 1
+                self.latencies.append(max(0.0, float(t[hit[0]] - start)))
+        truth_over = sim.truth_over_spine()
+        grace = np.zeros(len(t), bool)
+        for a, b in label_spans(np.where(sim.over_spine, "on", "off"), "on"):
+            grace |= (t >= t_all[a] - 0.05) & (t <= t_all[b - 1] + clear_grace_s)
+        clear = ~truth_over & ~grace
+        self.clear_frames += int(clear.sum())
+        self.false_frames += int((flagged & clear).sum())
+        # Effleurage direction.
+        found = [s for s in rep.strokes if s.type == "effleurage"]
+        for g in sim.strokes:
+            if g["return"]:
+                continue
+            self.glides += 1
+            best, best_iou = None, 0.0
+            for s in found:
+                inter = min(s.end, g["end"]) - max(s.start, g["start"])
+                union = max(s.end, g["end"]) - min(s.start, g["start"])
+                iou = inter / union if union > 0 else 0.0
+                if iou > best_iou:
+                    best, best_iou = s, iou
+            if best is not None and best_iou >= 0.3:
+                self.glides_found += 1
+                self.glides_right += int(best.direction == g["direction"] and not best.is_return)
+
+    def metrics(self) -> dict:
+        cm = self.confusion
+        out = {"classes": {}}
+        f1s = []
+        for name in CLASSES:
+            i = guide.LABELS.index(name)
+            tp = cm[i, i]
+            prec = tp / cm[:, i].sum() if cm[:, i].sum() else 0.0
+            rec = tp / cm[i, :].sum() if cm[i, :].sum() else 0.0
+            f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+            f1s.append(f1)
+            out["classes"][name] = {"precision": round(float(prec), 4), "recall": round(float(rec), 4),
+                                    "f1": round(float(f1), 4), "frames": int(cm[i, :].sum())}
+        out["macro_f1"] = round(float(np.mean(f1s)), 4)
+        out["spine_events"] = self.events
+        out["spine_recall"] = round(self.caught / self.events, 4) if self.events else None
+        out["spine_false_alarm_rate"] = round(self.false_frames / max(self.clear_frames, 1), 5)
+        out["spine_median_latency_s"] = round(float(np.median(self.latencies)), 3) if self.latencies else None
+        out["spine_p90_latency_s"] = round(float(np.percentile(self.latencies, 90)), 3) if self.latencies else None
+        out["glides"] = self.glides
+        out["glide_found_rate"] = round(self.glides_found / max(self.glides, 1), 4)
+        out["direction_accuracy"] = round(self.glides_right / max(self.glides_found, 1), 4)
+        out["direction_accuracy_all"] = round(self.glides_right / max(self.glides, 1), 4)
+        out["confusion"] = {"labels": list(guide.LABELS), "rows_truth": cm.tolist()}
+        return out
+
+
+def session(split: str, i: int, minutes: float = 1.5, noise: Noise | None = None) -> Simulation:
+    rng = np.random.default_rng(SPLITS[split] + i)
+    rig = random_rig(rng)
+    return simulate(random_script(rng, minutes), rig, rng, noise)
+
+
+def analyse(sim: Simulation, options: AnalyzerOptions | None = None) -> SessionReport:
+    cam = sim.rig.camera
+    an = SessionAnalyzer(SpineLine.from_points(sim.spine, cam.width, cam.height), options)
+    for f in sim.frames:
+        an.push(f)
+    return an.finish()
+
+
+def evaluate(split: str, sessions: int, minutes: float = 1.5, options: AnalyzerOptions | None = None) -> dict:
+    tally = Tally()
+    for i in range(sessions):
+        sim = session(split, i, minutes)
+        tally.add(sim, analyse(sim, options))
+    m = tally.metrics()
+    m.update(split=split, sessions=sessions, minutes_each=minutes)
+    return m
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m studio.evaluate", description=__doc__.splitlines()[0])
+    ap.add_argument("--split", choices=sorted(SPLITS), default="heldout")
+    ap.add_argument("--sessions", type=int, default=40)
+    ap.add_argument("--minutes", type=float, default=1.5)
+    ap.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    a = ap.parse_args(argv)
+    m = evaluate(a.split, a.sessions, a.minutes)
+    if a.json:
+        print(json.dumps(m, indent=2))
+        return 0
+    print(f"split {m['split']}: {m['sessions']} sessions x {m['minutes_each']} min")
+    for name, c in m["classes"].items():
+        print(f"  {name:11s} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}  ({c['frames']} frames)")
+    print(f"  macro-F1 {m['macro_f1']:.3f}")
+    print(f"  spine: {m['spine_events']} events, recall {m['spine_recall']}, false alarms "
+          f"{m['spine_false_alarm_rate']:.4f} of clear frames, median latency {m['spine_median_latency_s']} s "
+          f"(p90 {m['spine_p90_latency_s']} s)")
+    print(f"  effleurage: {m['glides']} pressing glides, found {m['glide_found_rate']:.3f}, "
+          f"direction right {m['direction_accuracy']:.3f} of found ({m['direction_accuracy_all']:.3f} of all)")
+    print("  confusion (rows truth, cols predicted):", list(guide.LABELS))
+    for name, row in zip(guide.LABELS, m["confusion"]["rows_truth"]):
+        print(f"    {name:11s} {row}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""The analysis core on simulated tracks (no video): geometry, techniques, strokes, spine safety."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from feedback import guide
+from feedback.analyzer import SessionAnalyzer
+from feedback.pipeline import analyse_frames
+from feedback.safety import SpineGuard
+from feedback.spine import SpineError, SpineLine
+from studio.session import Noise, Segment, random_rig, simulate
+from tracker.types import HandFrame
+
+
+def run(script, seed, noise=None, **rig_kw):
+    rng = np.random.default_rng(seed)
+    rig = random_rig(rng, **rig_kw)
+    sim = simulate(script, rig, rng, noise)
+    spine = SpineLine.from_points(sim.spine, rig.camera.width, rig.camera.height)
+    return sim, analyse_frames(sim.frames, spine)
+
+
+def accuracy(sim, rep):
+    return float((sim.truth_labels() == rep.labels).mean())
+
+
+# -- geometry -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("angle", [0, 37, 90, 155, 270])
+def test_back_frame_is_rotation_and_scale_free(angle):
+    a = np.radians(angle)
+    d = np.array([np.cos(a), np.sin(a)])
+    n = np.array([-d[1], d[0]])  # 90 degrees counter-clockwise in image axes
+    for size, w, h in ((0.3, 640, 480), (0.5, 1920, 1080)):
+        sacrum = np.array([0.5, 0.5]) - d * size / 2 * np.array([h / w, 1])
+        head = np.array([0.5, 0.5]) + d * size / 2 * np.array([h / w, 1])
+        line = SpineLine(tuple(head), tuple(sacrum), w, h)
+        L = line.length_px
+        mid = (sacrum + head) / 2 * [w, h]
+        along, across = line.to_back(mid + 0.1 * L * n)
+        assert along == pytest.approx(0.5)
+        assert abs(across) == pytest.approx(0.1)
+        assert line.to_back(head * [w, h])[0] == pytest.approx(1.0)
+
+
+def test_across_is_positive_on_the_persons_right_head_up():
+    line = SpineLine((0.5, 0.2), (0.5, 0.8), 640, 480)
+    assert line.to_back(np.array([400.0, 240.0]))[1] > 0
+    assert line.to_back(np.array([200.0, 240.0]))[1] < 0
+
+
+@pytest.mark.parametrize("text", ["1,2", "a,b,c,d", "0.5,0.5,0.5,0.5", "nan,0,1,1"])
+def test_bad_spine_is_refused(text):
+    with pytest.raises(SpineError):
+        SpineLine.parse(text, 640, 480)
+
+
+# -- techniques -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("technique,seed", [("effleurage", 5), ("petrissage", 6), ("tapotement", 7), ("idle", 8)])
+def test_single_technique_sessions_are_recognised(technique, seed):
+    sim, rep = run([Segment(technique, 14)], seed)
+    labels, counts = np.unique(rep.labels, return_counts=True)
+    assert labels[np.argmax(counts)] == technique
+    assert (rep.labels == technique).mean() > 0.85
+
+
+def test_frame_rate_and_resolution_do_not_change_the_answer():
+    script = [Segment("effleurage", 10), Segment("petrissage", 10), Segment("tapotement", 8)]
+    for fps, (w, h) in ((24, (640, 480)), (60, (1280, 720)), (30, (1920, 1080))):
+        sim, rep = run(script, 21, fps=fps, width=w, height=h)
+        assert accuracy(sim, rep) > 0.85, (fps, w, h)
+
+
+def test_tolerates_missed_detections_gaps_and_uneven_timestamps():
+    harsh = Noise(jitter=0.015, wobble=0.015, miss_rate=0.15, gap_rate=0.3, timestamp_jitter=0.3,
+                  drop_frames=0.05, handedness_swap=0.5)
+    script = [Segment("effleurage", 12), Segment("petrissage", 10), Segment("tapotement", 8)]
+    sim, rep = run(script, 33, noise=harsh)
+    seen = np.array([len(f.hands) for f in sim.frames])
+    assert (seen < 2).mean() > 0.1  # the faults really are there
+    assert accuracy(sim, rep) > 0.85
+
+
+def test_frames_come_out_one_per_input_frame_with_the_same_time():
+    sim, rep = run([Segment("petrissage", 6)], 3)
+    assert len(rep.t) == len(sim.frames)
+    assert np.allclose(rep.t, [f.t for f in sim.frames], atol=2e-4)
+    d = rep.to_dict()
+    assert len(d["frames"]) == len(sim.frames)
+    assert set(d) == {"frames", "strokes", "spine_events", "summary"}
+
+
+# -- strokes ----------------------------------------------------------------------------------
+
+def test_upward_effleurage_strokes_point_up_and_returns_are_not_wrong():
+    sim, rep = run([Segment("effleurage", 20)], 41)
+    pressing = [s for s in rep.strokes if s.type == "effleurage" and not s.is_return]
+    assert len(pressing) >= 3
+    assert all(s.direction == "up" for s in pressing)
+    assert rep.summary["effleurage"]["down_wrong_way"] == 0
+
+
+def test_wrong_way_effleurage_is_reported_as_down():
+    sim, rep = run([Segment("wrong_way", 20)], 42)
+    pressing = [s for s in rep.strokes if s.type == "effleurage" and not s.is_return]
+    assert len(pressing) >= 3
+    assert sum(s.direction == "down" for s in pressing) >= 0.8 * len(pressing)
+
+
+def test_petrissage_and_tapotement_measures_match_the_simulation():
+    sim, rep = run([Segment("petrissage", 15), Segment("tapotement", 12)], 43)
+    kneads = [s for s in rep.strokes if s.type == "petrissage"]
+    taps = [s for s in rep.strokes if s.type == "tapotement"]
+    assert kneads and taps
+    assert 0.3 <= kneads[0].tempo_hz <= 2.0      # simulator: 0.6-1.5 circles per second
+    assert 2.5 <= taps[0].rate_hz <= 8.0         # simulator: 3-7 taps per second per hand
+
+
+# -- spine safety ---------------------------------------------------------------------------
+
+def test_spine_drift_is_flagged_fast_and_cleared():
+    sim, rep = run([Segment("effleurage", 12, [(4.0, 1.2)])], 44, noise=Noise())
+    truth = sim.truth_over_spine()
+    t = rep.t
+    start = t[np.argmax(truth)]
+    flagged = t[rep.over_spine]
+    assert len(flagged), "the drift was not flagged"
+    assert flagged[0] - start <= 0.25
+    assert len(rep.spine_events) == 1
+    assert rep.spine_events[0].end is not None and rep.spine_events[0].end < t[-1]
+
+
+def test_spine_alert_does_not_flicker_at_the_edge_of_the_band():
+    guard = SpineGuard()
+    rng = np.random.default_rng(0)
+    edge = guard.p.enter
+    for i in range(600):  # 20 s of a hand hovering right at the band's edge, with jitter
+        guard.update(i / 30, [(0, edge + rng.normal(0, 0.08), True, 0.5, False)])
+    guard.close(20.0)
+    assert len(guard.events) <= 2
+
+
+def test_segment_not_infinite_line():
+    guard = SpineGuard()
+    for i in range(30):
+        over = guard.update(i / 30, [(0, 0.0, False, 1.3, False)])  # on the line's extension, past the neck
+    assert not over and not guard.events
+
+
+# -- one analyzer for live and recorded ------------------------------------------------------
+
+def test_live_frame_by_frame_equals_whole_recording(tmp_path):
+    from feedback.pipeline import analyse_path
+    from tracker.trackfile import read_track, write_track
+    from tracker.types import TrackHeader
+
+    sim, _ = run([Segment("effleurage", 8), Segment("petrissage", 8, [(2.0, 1.0)]), Segment("tapotement", 6)], 45)
+    w, h = sim.rig.camera.width, sim.rig.camera.height
+    path = tmp_path / "s.jsonl"
+    write_track(path, TrackHeader(w, h, sim.rig.fps, sim.spine), sim.frames)
+    whole = analyse_path(path).report.to_dict()
+
+    header, frames = read_track(path)
+    live = SessionAnalyzer(SpineLine.from_points(header.spine, w, h, "track"))
+    flags = []
+    for f in frames:  # as a camera would deliver them, one at a time
+        r = live.push(HandFrame(f.t, f.hands))
+        flags.append(r.over_spine)
+    live_report = live.finish().to_dict()
+    assert live_report == whole
+    assert flags == [fr["over_spine"] for fr in whole["frames"]]
+
+
+def test_report_summary_against_guide_targets():
+    sim, rep = run([Segment("effleurage", 10)], 46)
+    g = rep.summary["against_guide"]
+    assert set(g) == set(guide.TARGETS)
+    assert g["effleurage"]["status"] == "short"
+    assert g["effleurage"]["target_min_s"] == guide.TARGETS["effleurage"].min_s
+    assert 7 <= rep.summary["seconds_per_label"]["effleurage"] <= 11

@@ -1,0 +1,84 @@
+"""Command line: bad input gets exit code 2 and one line on stderr, never a traceback."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.session import Segment, random_rig, simulate
+from tracker.trackfile import write_track
+from tracker.types import TrackHeader
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "feedback", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def track(tmp_path_factory):
+    rng = np.random.default_rng(7)
+    rig = random_rig(rng)
+    sim = simulate([Segment("effleurage", 6), Segment("tapotement", 5)], rig, rng)
+    d = tmp_path_factory.mktemp("t")
+    with_spine = d / "with.jsonl"
+    write_track(with_spine, TrackHeader(640, 480, rig.fps, sim.spine), sim.frames)
+    without = d / "without.jsonl"
+    write_track(without, TrackHeader(640, 480, rig.fps, None), sim.frames)
+    return with_spine, without, sim
+
+
+def test_track_to_json_on_stdout(track):
+    with_spine, _, sim = track
+    p = cli("analyze", with_spine)
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(p.stdout)
+    assert len(rep["frames"]) == len(sim.frames)
+    assert {f["label"] for f in rep["frames"]} <= {"effleurage", "petrissage", "tapotement", "idle", "other"}
+    assert rep["summary"]["seconds_per_label"]["tapotement"] > 2
+
+
+def test_spine_flag_overrides_and_missing_spine_is_an_error(track):
+    _, without, sim = track
+    p = cli("analyze", without)
+    assert p.returncode == 2 and "no spine line" in p.stderr and p.stderr.count("\n") == 1
+    s = sim.spine
+    p = cli("analyze", without, "--spine", f"{s.head[0]},{s.head[1]},{s.sacrum[0]},{s.sacrum[1]}")
+    assert p.returncode == 0, p.stderr
+
+
+@pytest.mark.parametrize("content,name,needle", [
+    (None, "missing.mp4", "no such file"),
+    (b"", "empty.mp4", "empty"),
+    (b"this is not a video", "text.mp4", "not a readable video"),
+    (b'{"format": "massage-track", "version": 2, "width": 640, "height": 480, "fps": 30}\n', "v2.jsonl", "version"),
+    (b'{"format": "other"}\n', "fmt.jsonl", "format"),
+    (b'{"format": "massage-track", "version": 1, "width": 640, "height": 480, "fps": 30, '
+     b'"spine": {"head": [0.5, 0.2], "sacrum": [0.5, 0.8]}}\n{"t": 0, "hands": [{"landmarks": [[0, 0, 0]]}]}\n',
+     "short.jsonl", "line 2"),
+    (b"not json\n", "bad.jsonl", "line 1"),
+])
+def test_bad_input_exits_2_with_one_line(tmp_path, content, name, needle):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    p = cli("analyze", path)
+    assert p.returncode == 2
+    assert p.stderr.count("\n") == 1, p.stderr
+    assert needle in p.stderr.lower()
+    assert "Traceback" not in p.stderr
+
+
+def test_bad_flags_exit_2(track):
+    with_spine, _, _ = track
+    for args in (["analyze", with_spine, "--spine", "1,2,3"], ["analyze", with_spine, "--stride", "0"],
+                 ["analyze", with_spine, "--out", "/no/such/folder/r.json"], ["frobnicate"]):
+        p = cli(*args)
+        assert p.returncode == 2, args
+        assert p.stderr.count("\n") == 1, p.stderr

@@ -1,0 +1,148 @@
+"""Command line: `python -m tracker track VIDEO --out FILE.jsonl [--spine HX,HY,SX,SY]
+[--smooth] [--stride N]`.
+
+Bad input exits 2 with one line on stderr (no traceback): the CLI is run by people and
+scripts who need the reason, not our call stack.
+"""
+from __future__ import annotations
+
+import argparse
+import errno
+import math
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn, Sequence
+
+# Before OpenCV loads: FFmpeg and OpenCV would print their own lines for a bad file
+# ("moov atom not found"), breaking the one-line error promise. Our SourceError says it.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+
+from .types import SpinePoints  # noqa: E402  (light: no cv2, no mediapipe)
+
+# An automatic spine below this confidence is left out: a wrong spine is worse than none,
+# because the analysis would warn about pressure on a spine that is not there.
+MIN_SPINE_CONFIDENCE = 0.5
+SPINE_SAMPLE_FRAMES = 8
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse prints the usage block too; one line is enough (and promised).
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parse_spine(text: str) -> SpinePoints:
+    """'HX,HY,SX,SY' -> SpinePoints; four numbers in [0, 1], head != sacrum."""
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 4 numbers HX,HY,SX,SY, got {text!r}") from None
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"expected 4 numbers HX,HY,SX,SY, got {len(values)}")
+    if not all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in values):
+        raise argparse.ArgumentTypeError("values must be in [0, 1] (normalised image coordinates)")
+    head, sacrum = (values[0], values[1]), (values[2], values[3])
+    if head == sacrum:
+        raise argparse.ArgumentTypeError("head and sacrum must differ")
+    return SpinePoints(head, sacrum)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {n}")
+    return n
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m tracker", description="Hand tracking for the massage coach.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    track = sub.add_parser("track", help="write a track file (JSON Lines) of the hands in a video")
+    track.add_argument("video", help="video file")
+    track.add_argument("--out", required=True, help="output track file (.jsonl)")
+    track.add_argument("--spine", type=parse_spine, metavar="HX,HY,SX,SY",
+                       help="spine in normalised coords: base of neck (head) then sacrum; "
+                            "estimated from body pose when absent")
+    track.add_argument("--smooth", action="store_true", help="One Euro smoothing of the landmarks")
+    track.add_argument("--stride", type=_positive_int, default=1, help="process every N-th frame")
+    return parser
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _progress(done: int, total: int) -> None:
+    if done % 25 == 0 or done == total:
+        of = f"/{total}" if total else ""
+        print(f"\rtracking frame {done}{of}", end="", file=sys.stderr, flush=True)
+
+
+def _auto_spine(video: str) -> SpinePoints | None:
+    from .pipeline import sample_frames
+    from .pose import estimate_spine
+
+    est = estimate_spine(sample_frames(video, SPINE_SAMPLE_FRAMES))
+    if est is None:
+        _say("spine: no body found; writing no spine (give one with --spine)")
+        return None
+    where = f"head ({est.head[0]:.3f}, {est.head[1]:.3f}) sacrum ({est.sacrum[0]:.3f}, {est.sacrum[1]:.3f})"
+    if est.confidence < MIN_SPINE_CONFIDENCE:
+        _say(f"spine: low confidence {est.confidence:.2f} ({where}, {est.frames_used} frames); "
+             "writing no spine (give one with --spine)")
+        return None
+    _say(f"spine: estimated {where}, confidence {est.confidence:.2f} from {est.frames_used} frames")
+    return est.points
+
+
+def cmd_track(args: argparse.Namespace) -> int:
+    from .pipeline import track_video, video_header
+    from .trackfile import TrackWriter
+
+    header = video_header(args.video, stride=args.stride)  # checks the input before --out is touched
+    out_dir = Path(args.out).resolve().parent
+    if not out_dir.is_dir():  # fail now, not after the slow spine estimate
+        raise OSError(errno.ENOENT, "no such folder for --out", str(out_dir))
+    header.spine = args.spine if args.spine is not None else _auto_spine(args.video)
+    show = sys.stderr.isatty()
+    frames = track_video(args.video, smooth=args.smooth, stride=args.stride,
+                         progress=_progress if show else None)
+    with_hands = 0
+    with TrackWriter(args.out, header) as writer:
+        for frame in frames:
+            writer.write(frame)
+            with_hands += bool(frame.hands)
+    if show:
+        print(file=sys.stderr)
+    n = writer.frames_written
+    _say(f"wrote {n} frames to {args.out}; hands found in {with_hands} ({100 * with_hands / max(n, 1):.0f}%)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from .source import SourceError
+
+    try:
+        if args.command == "track":
+            return cmd_track(args)
+    except SourceError as e:
+        _say(f"error: {e}")
+        return 2
+    except OSError as e:  # e.g. --out in a missing folder or not writable
+        _say(f"error: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""))
+        return 2
+    except KeyboardInterrupt:
+        _say("interrupted; the track file holds the frames written so far")
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

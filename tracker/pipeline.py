@@ -1,0 +1,84 @@
+"""Video in, HandFrames out: the one processing path shared by the CLI and the app."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import cv2
+import numpy as np
+
+from .hands import DetectorOptions, HandDetector
+from .smoothing import HandSmoother
+from .source import SourceError, VideoSource
+from .types import HandFrame, SpinePoints, TrackHeader
+
+# progress(frames_done, frames_expected); frames_expected is 0 when the container does not say.
+Progress = Callable[[int, int], None]
+
+
+def header_for(source: VideoSource, spine: SpinePoints | None = None) -> TrackHeader:
+    """Track header for frames read from `source`. fps is the rate of the track itself
+    (video fps / stride), since that is the sampling the analysis receives."""
+    return TrackHeader(source.width, source.height, source.fps / source.stride, spine)
+
+
+def video_header(path: str | Path, spine: SpinePoints | None = None, stride: int = 1) -> TrackHeader:
+    with VideoSource(path, stride=stride) as source:
+        return header_for(source, spine)
+
+
+def track_frames(frames: Iterable[tuple[float, np.ndarray]],
+                 detector_options: DetectorOptions | None = None,
+                 smooth: bool = False) -> Iterator[HandFrame]:
+    """Detects (and optionally smooths) hands in timestamped BGR frames from any source."""
+    smoother = HandSmoother() if smooth else None
+    with HandDetector(detector_options) as detector:
+        for t, frame in frames:
+            hand_frame = detector.detect(frame, t)
+            yield smoother(hand_frame) if smoother else hand_frame
+
+
+def track_video(path: str | Path, detector_options: DetectorOptions | None = None,
+                smooth: bool = False, stride: int = 1,
+                progress: Progress | None = None) -> Iterator[HandFrame]:
+    """HandFrames of a video file, lazily. The file is opened (and checked) now, so a bad
+    file raises SourceError at the call, not at the first frame."""
+    source = VideoSource(path, stride=stride)
+    expected = -(-source.frame_count // stride) if source.frame_count else 0
+
+    def frames() -> Iterator[tuple[float, np.ndarray]]:
+        for done, item in enumerate(source, start=1):
+            yield item
+            if progress is not None:
+                progress(done, expected)
+
+    def run() -> Iterator[HandFrame]:
+        try:
+            yield from track_frames(frames(), detector_options, smooth)
+        finally:
+            source.close()
+
+    return run()
+
+
+def sample_frames(path: str | Path, n: int = 8) -> list[np.ndarray]:
+    """`n` frames spread evenly over a video (for the spine estimate). Seeks by frame index,
+    which is approximate in some containers; exact positions do not matter here."""
+    with VideoSource(path) as source:
+        count = source.frame_count
+    cap = cv2.VideoCapture(str(path))
+    try:
+        if not cap.isOpened():
+            raise SourceError(f"not a readable video: {path}")
+        if count <= n:
+            frames = [f for ok, f in (cap.read() for _ in range(n)) if ok]
+        else:
+            frames = []
+            for i in np.linspace(0, count - 1, n + 2)[1:-1].round().astype(int):
+                cap.set(cv2.CAP_PROP_POS_FRAMES, int(i))
+                ok, frame = cap.read()
+                if ok:
+                    frames.append(frame)
+        return frames
+    finally:
+        cap.release()
