@@ -10,6 +10,7 @@ report labels transitions where they happen; the live label is the causal one.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,10 +20,10 @@ from tracker.types import FINGERTIPS, HandFrame
 from . import guide
 from .report import SessionReport, label_spans, summarise
 from .safety import SafetyParams, SpineGuard
-from .spine import SpineLine, palm_size_px
+from .spine import SpineLine
 from .strokes import GlideTracker, Stroke, StrokeParams, mark_returns, merge_hands
 from .technique import ClassifierParams, HandWindow, combine, window_features
-from .tracks import ALONG, HandSample, HandTracks
+from .tracks import ACROSS, ALONG, SIZE, Y, HandSample, HandTracks
 
 LABEL_CODES = {name: i for i, name in enumerate(guide.LABELS)}
 
@@ -65,6 +66,7 @@ class SessionAnalyzer:
         self.spine = spine
         self.o = options or AnalyzerOptions()
         self._scale = np.array([spine.width, spine.height], float)
+        self._spine_px = spine.length_px
         self.tracks = HandTracks()
         self.guard = SpineGuard(self.o.safety)
         self.glide = [GlideTracker(0, self.o.strokes), GlideTracker(1, self.o.strokes)]
@@ -86,14 +88,21 @@ class SessionAnalyzer:
 
     # -- per frame ---------------------------------------------------------------------------
     def _sample(self, lm: np.ndarray) -> HandSample:
-        px = lm[:, :2] * self._scale
-        palm = px[[0, 5, 9, 13, 17]].mean(axis=0)
-        size = max(palm_size_px(px), 1e-6)
-        ext = float(np.linalg.norm(px[list(FINGERTIPS)] - px[0], axis=1).mean() / size)
-        along, across = self.spine.to_back(palm)
-        dist = abs(across) * self.spine.length_px / size
-        return HandSample(float(palm[0]), float(palm[1]), float(along), float(across), size, ext,
-                          float(dist), bool(0.0 <= along <= 1.0))
+        """The measures of one hand, in plain floats: this runs for every hand of every frame."""
+        w, h = self.spine.width, self.spine.height
+        p = lm[:, :2].tolist()
+        ring = [(p[i][0] * w, p[i][1] * h) for i in (0, 5, 9, 13, 17)]  # wrist and knuckles
+        cx = sum(q[0] for q in ring) / 5
+        cy = sum(q[1] for q in ring) / 5
+        area = 0.0
+        for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]):
+            area += x0 * y1 - x1 * y0
+        size = max(math.sqrt(abs(area) / 2), 1e-6)  # see spine.palm_size_px
+        wx, wy = ring[0]
+        ext = sum(math.hypot(p[i][0] * w - wx, p[i][1] * h - wy) for i in FINGERTIPS) / (4 * size)
+        along, across = self.spine.point_to_back(cx, cy)
+        dist = abs(across) * self._spine_px / size
+        return HandSample(cx, cy, along, across, size, ext, dist, 0.0 <= along <= 1.0)
 
     def push(self, frame: HandFrame) -> FrameResult:
         t = float(frame.t)
@@ -117,8 +126,7 @@ class SessionAnalyzer:
         for slot in (0, 1):
             if not self.tracks.slots[slot].alive(t, self.tracks.max_gap_s):
                 self.glide[slot].reset()
-        over = self.guard.update(t, [(st.slot, st.spine_dist, 0.0 <= st.along <= 1.0, st.along,
-                                      self._slot_label[st.slot] == "tapotement") for st in states])
+        over = self.guard.update(t, [self._safety_input(t, st) for st in states])
         if self._next_decision is None:
             self._next_decision = t
         if t >= self._next_decision:
@@ -128,6 +136,18 @@ class SessionAnalyzer:
         self._over.append(over)
         self._nhands.append(len(states))
         return FrameResult(t, self.live_label, over, states, ended, frame)
+
+    def _safety_input(self, t: float, st: HandState) -> tuple:
+        """Where a hand touches the back. A tapping hand spends most of its time in the air, and
+        seen obliquely a lifted hand appears shifted (parallax), so take it at its last contact:
+        the lowest point in the image over the last tap cycle (lifting moves a point up)."""
+        tapping = self._slot_label[st.slot] == "tapotement"
+        if not tapping:
+            return st.slot, st.spine_dist, 0.0 <= st.along <= 1.0, st.along, False
+        recent = self.tracks.slots[st.slot].window(t - self.o.safety.contact_window_s)
+        row = recent[int(np.argmax(recent[:, Y]))]
+        dist = abs(row[ACROSS]) * self._spine_px / max(row[SIZE], 1e-6)
+        return st.slot, dist, 0.0 <= row[ALONG] <= 1.0, row[ALONG], True
 
     def _decide(self, t: float) -> None:
         p = self.o.classifier

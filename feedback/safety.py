@@ -20,8 +20,10 @@ class SafetyParams:
     clear_s: float = guide.SPINE_CLEAR_S
     lost_s: float = 0.5  # a hand unseen this long no longer holds the alert
     # A tapping hand is lifted several cm between contacts, and seen obliquely its image swings
-    # sideways by about that much (parallax): it must come this much closer to count.
+    # by about that much (parallax): it is placed at its last contact (analyzer._safety_input),
+    # and must come this much closer to count.
     tapping_enter_scale: float = 0.5
+    contact_window_s: float = 0.3  # about one tap cycle at the slowest tapping rate
 
 
 @dataclass

@@ -36,6 +36,10 @@ class SpineLine:
             raise SpineError("image size must be positive")
         if self.length_px < 0.05 * max(self.width, self.height):
             raise SpineError("spine line is too short: neck and sacrum points nearly coincide")
+        # Plain floats for the per-frame path (numpy on two numbers costs more than the maths).
+        sx, sy = self.sacrum[0] * self.width, self.sacrum[1] * self.height
+        ax, ay = self.head[0] * self.width - sx, self.head[1] * self.height - sy
+        object.__setattr__(self, "_fast", (sx, sy, ax, ay, ax * ax + ay * ay))
 
     @classmethod
     def from_points(cls, pts: SpinePoints, width: int, height: int, source: str = "track",
@@ -74,6 +78,13 @@ class SpineLine:
         # Image y points down, so this sign puts the person's right (head up) at +across.
         across = (axis[1] * d[..., 0] - axis[0] * d[..., 1]) / l2
         return np.stack([along, -across], axis=-1)
+
+
+    def point_to_back(self, x: float, y: float) -> tuple[float, float]:
+        """One pixel point -> (along, across), as `to_back`, without numpy."""
+        sx, sy, ax, ay, l2 = self._fast
+        dx, dy = x - sx, y - sy
+        return (dx * ax + dy * ay) / l2, -(ay * dx - ax * dy) / l2
 
 
 def palm_size_px(landmarks_px: np.ndarray) -> float:

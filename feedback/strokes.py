@@ -115,24 +115,25 @@ class GlideTracker:
 
 
 def mark_returns(glides: list[Stroke], p: StrokeParams) -> None:
-    """Within each bout and hand, the direction whose glides run further out is the return."""
+    """A glide is a return when it runs further from the spine than the glides of the other
+    direction just before and after it (same hand): local, so a change from one way of doing
+    effleurage to another in the same session is judged on its own strokes."""
     by_slot: dict[int, list[Stroke]] = {}
     for g in sorted(glides, key=lambda s: s.start):
         by_slot.setdefault(g.slot, []).append(g)
     for seq in by_slot.values():
-        bout: list[Stroke] = []
-        for g in seq + [None]:
-            if g is not None and (not bout or g.start - bout[-1].end <= p.bout_gap_s):
-                bout.append(g)
-                continue
-            ups = [b.across for b in bout if b.direction == "up"]
-            downs = [b.across for b in bout if b.direction == "down"]
-            if ups and downs:
-                diff = float(np.median(downs) - np.median(ups))
-                for b in bout:
-                    b.is_return = (b.direction == "down" and diff > p.return_margin) or \
-                                  (b.direction == "up" and diff < -p.return_margin)
-            bout = [g] if g is not None else []
+        for i, g in enumerate(seq):
+            near = []
+            for step in (-1, 1):
+                j = i + step
+                while 0 <= j < len(seq) and seq[j].direction == g.direction:
+                    j += step
+                if 0 <= j < len(seq):
+                    o = seq[j]
+                    gap = g.start - o.end if step < 0 else o.start - g.end
+                    if gap <= p.bout_gap_s:
+                        near.append(o.across)
+            g.is_return = bool(near) and g.across - float(np.mean(near)) > p.return_margin
 
 
 def merge_hands(glides: list[Stroke], p: StrokeParams) -> list[Stroke]:

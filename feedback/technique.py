@@ -58,13 +58,23 @@ class HandWindow:
     score: float = 0.0
 
 
-def _resample(hist: np.ndarray, t_now: float, span: float, p: ClassifierParams) -> tuple[np.ndarray, float]:
+def _grid(t: np.ndarray, t_now: float, span: float, rate: float) -> tuple[np.ndarray, float]:
     """Grid times inside [t_now - span, t_now] covered by samples, and the covered share."""
-    t = hist[:, T]
-    n = int(round(span * p.rate_hz))
-    grid = t_now - span + (np.arange(n) + 0.5) / p.rate_hz
-    inside = (grid >= t[0] - 0.5 / p.rate_hz) & (grid <= t[-1] + 0.5 / p.rate_hz)
+    n = int(round(span * rate))
+    grid = t_now - span + (np.arange(n) + 0.5) / rate
+    inside = (grid >= t[0] - 0.5 / rate) & (grid <= t[-1] + 0.5 / rate)
     return grid[inside], float(inside.mean())
+
+
+def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """All columns of `rows` at times g at once (np.interp one column at a time costs more)."""
+    j = np.clip(np.searchsorted(t, g), 1, len(t) - 1)
+    t0, t1 = t[j - 1], t[j]
+    w = np.clip((g - t0) / np.maximum(t1 - t0, 1e-9), 0.0, 1.0)[:, None]
+    return rows[j - 1] * (1 - w) + rows[j] * w
+
+
+_HANN: dict[int, np.ndarray] = {}
 
 
 def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> HandWindow:
@@ -72,22 +82,25 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     if len(hist) < 4:
         return HandWindow("absent", 0.0)
     t = hist[:, T]
-    g, coverage = _resample(hist[t >= t_now - p.window_s], t_now, p.window_s, p) \
-        if (t >= t_now - p.window_s).sum() >= 4 else (None, 0.0)
-    if g is None or coverage < p.min_coverage:
+    first = int(np.searchsorted(t, t_now - p.window_s))
+    if len(t) - first < 4:
+        return HandWindow("absent", 0.0)
+    g, coverage = _grid(t[first:], t_now, p.window_s, p.rate_hz)
+    if coverage < p.min_coverage:
         return HandWindow("absent", coverage)
     unit = float(np.median(hist[:, SIZE]))
     if unit <= 0:
         return HandWindow("absent", 0.0)
     # Travel along the spine over the longer window.
-    g_long, _ = _resample(hist, t_now, p.travel_window_s, p)
-    along = np.interp(g_long, t, hist[:, ALONG])
+    g_long, _ = _grid(t, t_now, p.travel_window_s, p.rate_hz)
+    along = _lerp(t, hist[:, ALONG], g_long)
     travel = float(along.max() - along.min())
 
-    xs = np.interp(g, t, hist[:, X]) / unit
-    ys = np.interp(g, t, hist[:, Y]) / unit
-    ext = np.interp(g, t, hist[:, EXT])
-    lsz = np.log(np.interp(g, t, hist[:, SIZE]) / unit)
+    cols = _lerp(t, hist[:, [X, Y, EXT, SIZE]], g)
+    xs = cols[:, 0] / unit
+    ys = cols[:, 1] / unit
+    ext = cols[:, 2]
+    lsz = np.log(cols[:, 3] / unit)
     m = len(g)
     dur = m / p.rate_hz
     lag = max(1, int(0.2 * p.rate_hz))
@@ -98,7 +111,9 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     sig = np.stack([xs, ys, ext, lsz])
     sig = sig - sig.mean(axis=1, keepdims=True)
     sig = sig - np.outer(sig @ k / (k @ k), k)
-    win = np.hanning(m)
+    win = _HANN.get(m)
+    if win is None:
+        win = _HANN[m] = np.hanning(m)
     spec = (np.abs(np.fft.rfft(sig * win, axis=1)) ** 2).sum(axis=0) * (2.0 / (m * (win @ win)))
     freqs = np.fft.rfftfreq(m, 1 / p.rate_hz)
     total = spec[1:].sum() + 1e-12
@@ -127,7 +142,7 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     elif (w.knead_hz >= p.circle_min_turns_per_s and p.circle_min_radius <= radius <= p.circle_max_radius
           and travel < 1.5 * p.glide_min_travel):
         w.label, w.score = "petrissage", min(turns, 2.0)
-    elif travel >= p.glide_min_travel:
+    elif travel >= p.glide_min_travel and speed > p.still_max_speed:  # long travel, still moving now
         w.label, w.score = "effleurage", travel
     elif speed <= p.still_max_speed:
         w.label, w.score = "idle", 1.0

@@ -7,6 +7,7 @@ length, so memory stays flat however long a session runs.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,26 +75,32 @@ class HandTracks:
     def assign(self, t: float, samples: list[HandSample]) -> list[tuple[int, HandSample]]:
         samples = samples[:2]
         alive = [s.alive(t, self.max_gap_s) for s in self.slots]
-        cost = np.full((len(samples), 2), np.inf)
-        for i, smp in enumerate(samples):
+        inf = float("inf")
+        cost = []
+        for smp in samples:
+            row = []
             for j, slot in enumerate(self.slots):
                 if alive[j]:
-                    last = slot.last()
-                    cost[i, j] = np.hypot(smp.x - last[X], smp.y - last[Y]) / max(last[SIZE], 1e-6)
+                    last = slot.buf[(slot.n - 1) % slot.cap]
+                    row.append(math.hypot(smp.x - last[X], smp.y - last[Y]) / max(last[SIZE], 1e-6))
+                else:
+                    row.append(inf)
+            cost.append(row)
         if len(samples) == 2:
-            pairs = [(0, 0), (1, 1)] if cost[0, 0] + cost[1, 1] <= cost[0, 1] + cost[1, 0] else [(0, 1), (1, 0)]
+            pairs = [(0, 0), (1, 1)] if cost[0][0] + cost[1][1] <= cost[0][1] + cost[1][0] else [(0, 1), (1, 0)]
         elif len(samples) == 1:
-            pairs = [(0, int(np.argmin(cost[0])))] if np.isfinite(cost[0]).any() else [(0, 0 if not alive[0] else 1)]
+            c = cost[0]
+            pairs = [(0, 0 if c[0] <= c[1] else 1)] if min(c) < inf else [(0, 0 if not alive[0] else 1)]
         else:
             pairs = []
         out = []
         used = set()
         for i, j in pairs:
-            if not np.isfinite(cost[i, j]) or cost[i, j] > self.max_jump:
+            if cost[i][j] == inf or cost[i][j] > self.max_jump:
                 # Too far from that hand's last place (or slot free): a free slot takes it.
                 free = [k for k in (j, 1 - j) if not alive[k] and k not in used]
                 if not free:
-                    if np.isfinite(cost[i, j]):
+                    if cost[i][j] < inf:
                         free = [j]  # both slots busy: still the nearest is the best guess
                     else:
                         continue

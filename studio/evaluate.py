@@ -29,7 +29,9 @@ from feedback.spine import SpineLine
 
 from .session import Noise, Simulation, random_rig, random_script, simulate
 
-SPLITS = {"tune": 1_000, "heldout": 900_000}
+# "heldout" was looked at once during development (a spine false-alarm figure led to a fix), so
+# the figures reported come from "final", whose seeds were not run until the code was frozen.
+SPLITS = {"tune": 1_000, "heldout": 900_000, "final": 5_000_000}
 CLASSES = ("effleurage", "petrissage", "tapotement", "idle")
 
 
@@ -139,7 +141,7 @@ def evaluate(split: str, sessions: int, minutes: float = 1.5, options: AnalyzerO
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m studio.evaluate", description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=sorted(SPLITS), default="heldout")
+    ap.add_argument("--split", choices=sorted(SPLITS), default="final")
     ap.add_argument("--sessions", type=int, default=40)
     ap.add_argument("--minutes", type=float, default=1.5)
     ap.add_argument("--json", action="store_true", help="print the metrics as JSON")

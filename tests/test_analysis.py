@@ -180,3 +180,16 @@ def test_report_summary_against_guide_targets():
     assert g["effleurage"]["status"] == "short"
     assert g["effleurage"]["target_min_s"] == guide.TARGETS["effleurage"].min_s
     assert 7 <= rep.summary["seconds_per_label"]["effleurage"] <= 11
+
+
+# -- accuracy on sessions never tuned on ----------------------------------------------------
+
+def test_accuracy_on_unseen_simulated_sessions():
+    """A small slice of the 'final' split (the README reports 40 sessions of it)."""
+    from studio.evaluate import evaluate
+
+    m = evaluate("final", 6, minutes=1.0)
+    assert m["macro_f1"] >= 0.88
+    assert m["spine_recall"] is None or m["spine_recall"] >= 0.9
+    assert m["spine_false_alarm_rate"] <= 0.03
+    assert m["direction_accuracy"] >= 0.9
