@@ -38,7 +38,22 @@ def _check_stride(stride: int) -> int:
     return stride
 
 
-class VideoSource:
+class _Capture:
+    """What both sources share: an OpenCV capture released on close or on leaving a `with`."""
+
+    _cap: cv2.VideoCapture
+
+    def close(self) -> None:
+        self._cap.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class VideoSource(_Capture):
     """Frames of a video file, every `stride`-th one, with the container's timestamps.
 
     Single pass: iterate once. The first frame is decoded on open, so an unreadable file
@@ -108,17 +123,9 @@ class VideoSource:
         finally:
             self.close()
 
-    def close(self) -> None:
-        self._cap.release()
-
-    def __enter__(self) -> VideoSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
-class CameraSource:
+class CameraSource(_Capture):
     """Frames of a local camera with wall-clock time since the first frame.
 
     A camera has no container clock; time.monotonic() at read time is the best stamp we
@@ -155,11 +162,3 @@ class CameraSource:
         finally:
             self.close()
 
-    def close(self) -> None:
-        self._cap.release()
-
-    def __enter__(self) -> CameraSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
