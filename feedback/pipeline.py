@@ -66,6 +66,17 @@ def sidecar_spine(video: Path) -> SpinePoints | None:
         raise InputError(f"{side}: not a spine calibration ({e})") from None
 
 
+def saved_calibration(width: int, height: int) -> SpinePoints | None:
+    """The app's saved spine calibration, if it was set on images of this size (a calibration
+    belongs to one camera set-up; for a video of another size it would be a guess)."""
+    from .calibration import load
+
+    cal = load()  # an unreadable file is no calibration
+    if cal is None or (cal.image_size is not None and tuple(cal.image_size) != (width, height)):
+        return None
+    return cal.points()
+
+
 def analyse_frames(frames: Iterable[HandFrame], spine: SpineLine,
                    options: AnalyzerOptions | None = None) -> SessionReport:
     analyzer = SessionAnalyzer(spine, options)
@@ -99,6 +110,8 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
     if path.suffix.lower() in TRACK_SUFFIXES:
         try:
             header, frames = iter_track(path)
+            if calibration is None and not spine_flag and header.spine is None:
+                calibration = saved_calibration(header.width, header.height)
             spine = resolve_spine(header.width, header.height, spine_flag, header.spine, calibration)
             report = analyse_frames(frames, spine, options)
         except TrackFormatError as e:
@@ -112,6 +125,8 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
         calibration = sidecar_spine(path)
     try:
         header = video_header(path, stride=stride)
+        if calibration is None and not spine_flag:
+            calibration = saved_calibration(header.width, header.height)
         pose = None if (spine_flag or calibration) else sample_frames(path)
         spine = resolve_spine(header.width, header.height, spine_flag, None, calibration, pose)
         frames = track_video(path, stride=stride, progress=progress)

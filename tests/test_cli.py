@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args):
+    # An empty home: no spine calibration saved by the app on this machine can leak in.
+    env = {**os.environ, "MASSAGE_COACH_HOME": tempfile.mkdtemp()}
     return subprocess.run([sys.executable, "-m", "feedback", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+                          cwd=ROOT, timeout=120, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +86,15 @@ def test_bad_flags_exit_2(track):
         p = cli(*args)
         assert p.returncode == 2, args
         assert p.stderr.count("\n") == 1, p.stderr
+
+
+def test_saved_calibration_of_the_same_camera_is_used(track, tmp_path, monkeypatch):
+    from feedback import calibration
+
+    _, without, sim = track
+    monkeypatch.setenv("MASSAGE_COACH_HOME", str(tmp_path))
+    calibration.save(sim.spine.head, sim.spine.sacrum, image_size=(640, 480))
+    p = subprocess.run([sys.executable, "-m", "feedback", "analyze", str(without)], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["summary"]["spine"]["line"]["source"] == "calibration"
