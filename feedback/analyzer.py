@@ -84,6 +84,9 @@ class SessionAnalyzer:
         self._pending_label = None
         self._pending_count = 0
         self.counts = {"effleurage_up": 0, "effleurage_down": 0, "returns": 0}
+        self._live_glides: list[Stroke] = []   # recent glides, for judging new ones live
+        self._pending: dict[int, Stroke] = {}  # a glide waiting for one of the other direction
+        self._judged: list[Stroke] = []
         self._last_t = -np.inf
 
     # -- per frame ---------------------------------------------------------------------------
@@ -121,8 +124,7 @@ class SessionAnalyzer:
             if g is not None:
                 g.hands = [side]
                 self.glides.append(g)
-                ended = g
-                self._count_live(g)
+                ended = self._count_live(g) or ended
         for slot in (0, 1):
             if not self.tracks.slots[slot].alive(t, self.tracks.max_gap_s):
                 self.glide[slot].reset()
@@ -169,14 +171,35 @@ class SessionAnalyzer:
             if self.o.live_confirm <= 1:
                 self.live_label = label
 
-    def _count_live(self, g: Stroke) -> None:
-        """Live stroke counts; a down glide further out than this hand's recent up glides is a return."""
-        ups = [s.across for s in self.glides[-12:] if s.slot == g.slot and s.direction == "up"]
-        if g.direction == "down" and ups and g.across - float(np.median(ups)) > self.o.strokes.return_margin:
-            g.is_return = True
-            self.counts["returns"] += 1
+    def _count_live(self, g: Stroke) -> Stroke | None:
+        """Live stroke counts. A glide is judged against the same hand's glides of the other
+        direction (the one further from the spine is the return, as in `mark_returns`); until
+        there is one to compare with, it waits. Returns the glide just judged, if any."""
+        judged = None
+        opposite = [s for s in self._live_glides[-6:] if s.slot == g.slot and s.direction != g.direction]
+        if opposite:
+            judged = self._judge(g, opposite[-2:])
         else:
-            self.counts["effleurage_" + g.direction] += 1
+            self._pending[g.slot] = g
+        waiting = self._pending.get(g.slot)
+        if waiting is not None and waiting is not g and waiting.direction != g.direction:
+            self._pending.pop(g.slot)
+            judged = self._judge(waiting, [g]) if judged is None else judged
+        self._live_glides.append(g)
+        del self._live_glides[:-12]
+        return judged
+
+    def _judge(self, g: Stroke, others: list[Stroke]) -> Stroke:
+        g.is_return = g.across - float(np.mean([o.across for o in others])) > self.o.strokes.return_margin
+        # Both hands glide together: count a stroke once.
+        twin = any(s.slot != g.slot and s.direction == g.direction
+                   and min(s.end, g.end) - max(s.start, g.start) > 0.5 * min(s.duration, g.duration)
+                   for s in self._judged[-3:])
+        if not twin:
+            self.counts["returns" if g.is_return else "effleurage_" + g.direction] += 1
+        self._judged.append(g)
+        del self._judged[:-6]
+        return g
 
     # -- whole session -----------------------------------------------------------------------
     def final_labels(self) -> np.ndarray:
