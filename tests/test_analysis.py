@@ -193,3 +193,19 @@ def test_accuracy_on_unseen_simulated_sessions():
     assert m["spine_recall"] is None or m["spine_recall"] >= 0.9
     assert m["spine_false_alarm_rate"] <= 0.03
     assert m["direction_accuracy"] >= 0.9
+
+
+@pytest.mark.parametrize("technique,seed", [("effleurage", 2), ("wrong_way", 4)])
+def test_live_counts_judge_direction_as_the_guide_does(technique, seed):
+    rng = np.random.default_rng(seed)
+    rig = random_rig(rng)
+    sim = simulate([Segment(technique, 20)], rig, rng)
+    an = SessionAnalyzer(SpineLine.from_points(sim.spine, rig.camera.width, rig.camera.height))
+    judged = [r.stroke for r in map(an.push, sim.frames) if r.stroke is not None]
+    truth = sum(not s["return"] for s in sim.strokes)
+    good, wrong = an.counts["effleurage_up"], an.counts["effleurage_down"]
+    if technique == "effleurage":
+        assert wrong == 0 and abs(good - truth) <= 1
+    else:
+        assert good == 0 and abs(wrong - truth) <= 1
+    assert all(s.type == "effleurage" for s in judged)
