@@ -21,7 +21,7 @@ from . import guide
 from .report import SessionReport, label_spans, summarise
 from .safety import SafetyParams, SpineGuard
 from .spine import SpineLine
-from .strokes import GlideTracker, Stroke, StrokeParams, mark_returns, merge_hands
+from .strokes import GlideTracker, Stroke, StrokeParams, further_out, mark_returns, merge_hands
 from .technique import ClassifierParams, HandWindow, combine, window_features
 from .tracks import ACROSS, ALONG, SIZE, Y, HandSample, HandTracks
 
@@ -190,7 +190,7 @@ class SessionAnalyzer:
         return judged
 
     def _judge(self, g: Stroke, others: list[Stroke]) -> Stroke:
-        g.is_return = g.across - float(np.mean([o.across for o in others])) > self.o.strokes.return_margin
+        g.is_return = further_out(g.across, [o.across for o in others], self.o.strokes)
         # Both hands glide together: count a stroke once.
         twin = any(s.slot != g.slot and s.direction == g.direction
                    and min(s.end, g.end) - max(s.start, g.start) > 0.5 * min(s.duration, g.duration)

@@ -18,7 +18,8 @@ class StrokeParams:
     min_length: float = 0.22         # spine lengths: a glide, not a reposition
     min_duration_s: float = 0.35
     max_duration_s: float = 8.0
-    return_margin: float = 0.045     # spine lengths further out than the other direction's glides
+    return_ratio: float = 1.15       # a return runs this many times further out than the glides
+                                     # of the other direction (a ratio: oblique views shrink both)
     bout_gap_s: float = 4.0          # glides further apart than this belong to different bouts
     merge_overlap: float = 0.4       # two hands' glides overlapping this much are one stroke
 
@@ -114,6 +115,11 @@ class GlideTracker:
         return out
 
 
+def further_out(across: float, others: list[float], p: StrokeParams) -> bool:
+    """Does a glide at mean distance `across` from the spine run outside glides at `others`?"""
+    return across > p.return_ratio * float(np.mean(others)) + 0.01
+
+
 def mark_returns(glides: list[Stroke], p: StrokeParams) -> None:
     """A glide is a return when it runs further from the spine than the glides of the other
     direction just before and after it (same hand): local, so a change from one way of doing
@@ -133,7 +139,7 @@ def mark_returns(glides: list[Stroke], p: StrokeParams) -> None:
                     gap = g.start - o.end if step < 0 else o.start - g.end
                     if gap <= p.bout_gap_s:
                         near.append(o.across)
-            g.is_return = bool(near) and g.across - float(np.mean(near)) > p.return_margin
+            g.is_return = bool(near) and further_out(g.across, near, p)
 
 
 def merge_hands(glides: list[Stroke], p: StrokeParams) -> list[Stroke]:
