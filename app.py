@@ -1,0 +1,18 @@
+"""Massage practice coach: the Streamlit app.
+
+    streamlit run app.py
+
+Pages (views/): review a recorded session (the default, opens on a bundled sample), live
+practice with the webcam, and the guide's checklist. Settings in .streamlit/config.toml
+(binds to localhost only).
+"""
+import streamlit as st
+
+from views import compat, nav, widgets
+
+compat.patch_streamlit_gzip()  # videos and downloads answer 500 without it on Starlette >= 1.5
+
+st.set_page_config(page_title="Massage practice coach", page_icon="💆", layout="wide")
+current = st.navigation(nav.all_pages())
+widgets.sidebar()
+current.run()

@@ -1,0 +1,187 @@
+"""What the coach draws on each frame (in place, OpenCV): the spine line and its band, the
+hands, the technique in progress, stroke counts and the current cue.
+
+Sized from the frame height, so it reads the same at 640x480 as at 1080p.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from . import guide
+from .safety import SafetyParams
+from .spine import palm_size_px
+
+# MediaPipe's hand skeleton (mp.solutions.hands.HAND_CONNECTIONS), kept here so that drawing
+# does not import MediaPipe.
+HAND_CONNECTIONS = ((0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10),
+                    (10, 11), (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (17, 18),
+                    (18, 19), (19, 20), (0, 17))
+
+# One colour per technique, shared with the app's charts (hex) and drawn here (BGR).
+TECHNIQUE_COLORS = {
+    "effleurage": "#2e86de",
+    "petrissage": "#f39c12",
+    "tapotement": "#8e44ad",
+    "idle": "#95a5a6",
+    "other": "#7f8c8d",
+}
+SEVERITY_COLORS = {"info": "#1f6fb2", "warn": "#c27c0e", "alert": "#d62828"}
+SPINE_OK = "#27ae60"
+SPINE_ALERT = "#ff2a2a"
+SLOT_COLORS = ("#00e5ff", "#ffd400")
+
+# Without a hand in view, the band is drawn for a typical palm: a palm size (sqrt of the palm
+# polygon's area) is about this fraction of the neck-to-sacrum length on an adult.
+TYPICAL_PALM_PER_SPINE = 0.14
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def bgr(hex_color: str) -> tuple[int, int, int]:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return (b, g, r)
+
+
+def _text_box(img, text, org, scale, thick, fg=(255, 255, 255), bg=(0, 0, 0), alpha=0.55, pad=6):
+    """Text on a translucent box; org is the top-left corner of the box. Returns the box."""
+    (tw, th), base = cv2.getTextSize(text, FONT, scale, thick)
+    x, y = int(org[0]), int(org[1])
+    x2, y2 = x + tw + 2 * pad, y + th + base + 2 * pad
+    h, w = img.shape[:2]
+    x2c, y2c = min(x2, w), min(y2, h)
+    if x2c > x and y2c > y:
+        roi = img[y:y2c, x:x2c]
+        roi[:] = (roi * (1 - alpha) + np.array(bg, float) * alpha).astype(np.uint8)
+    cv2.putText(img, text, (x + pad, y + pad + th), FONT, scale, fg, thick, cv2.LINE_AA)
+    return x, y, x2, y2
+
+
+def _palm_px(result, w: int, h: int, spine) -> float:
+    sizes = []
+    raw = getattr(result, "raw", None)
+    for hand in (raw.hands if raw is not None else []):
+        px = np.asarray(hand.landmarks)[:, :2] * (w, h)
+        sizes.append(palm_size_px(px))
+    if sizes:
+        return float(np.mean(sizes))
+    length = float(np.hypot((spine.head[0] - spine.sacrum[0]) * w, (spine.head[1] - spine.sacrum[1]) * h))
+    return TYPICAL_PALM_PER_SPINE * length
+
+
+def draw_spine(img: np.ndarray, spine, alert: bool = False, palm_px: float | None = None,
+               labels: bool = True) -> None:
+    """The spine segment (sacrum -> base of the neck) with the band hands must stay out of."""
+    h, w = img.shape[:2]
+    s = h / 480.0
+    head = np.array([spine.head[0] * w, spine.head[1] * h])
+    sacrum = np.array([spine.sacrum[0] * w, spine.sacrum[1] * h])
+    axis = head - sacrum
+    length = float(np.hypot(*axis))
+    if length < 1:
+        return
+    u = axis / length
+    n = np.array([-u[1], u[0]])
+    palm = palm_px if palm_px else TYPICAL_PALM_PER_SPINE * length
+    half = SafetyParams().enter * palm  # the distance at which a hand counts as over the spine
+    color = bgr(SPINE_ALERT if alert else SPINE_OK)
+    band = np.array([sacrum + n * half, head + n * half, head - n * half, sacrum - n * half], np.int32)
+    layer = img.copy()
+    cv2.fillPoly(layer, [band], color)
+    cv2.addWeighted(layer, 0.45 if alert else 0.22, img, 0.55 if alert else 0.78, 0, dst=img)
+    cv2.polylines(img, [band], True, color, max(1, int(round(1.5 * s))), cv2.LINE_AA)
+    cv2.line(img, tuple(sacrum.astype(int)), tuple(head.astype(int)), color, max(2, int(round(3 * s))),
+             cv2.LINE_AA)
+    # The end of the lower back (gentle there) as a tick across the line.
+    lb = sacrum + axis * guide.LOWER_BACK_END
+    cv2.line(img, tuple((lb - n * half * 1.4).astype(int)), tuple((lb + n * half * 1.4).astype(int)),
+             color, max(1, int(round(2 * s))), cv2.LINE_AA)
+    for p in (head, sacrum):
+        cv2.circle(img, tuple(p.astype(int)), max(4, int(round(6 * s))), color, -1, cv2.LINE_AA)
+        cv2.circle(img, tuple(p.astype(int)), max(4, int(round(6 * s))), (255, 255, 255), 1, cv2.LINE_AA)
+    if labels:
+        scale = 0.45 * s
+        for p, text in ((head, "neck"), (sacrum, "sacrum"), (lb, "lower back")):
+            q = p + n * (half * 1.5 + 6 * s)
+            (tw, th), _ = cv2.getTextSize(text, FONT, scale, 1)
+            _text_box(img, text, (np.clip(q[0] - tw / 2, 0, w - tw - 8), np.clip(q[1] - th / 2, 0, h - th - 8)),
+                      scale, 1, alpha=0.45, pad=3)
+
+
+def draw_hands(img: np.ndarray, result) -> None:
+    raw = getattr(result, "raw", None)
+    if raw is None:
+        return
+    h, w = img.shape[:2]
+    s = h / 480.0
+    # Colour each detected hand by the analysis slot whose palm centre is nearest.
+    centres = [(st.slot, np.array([st.x * w, st.y * h])) for st in (result.hands or [])]
+    for i, hand in enumerate(raw.hands):
+        px = (np.asarray(hand.landmarks)[:, :2] * (w, h)).astype(int)
+        palm = px[[0, 5, 9, 13, 17]].mean(axis=0)
+        slot = min(centres, key=lambda c: np.hypot(*(c[1] - palm)))[0] if centres else i
+        color = bgr(SLOT_COLORS[slot % len(SLOT_COLORS)])
+        for a, b in HAND_CONNECTIONS:
+            cv2.line(img, tuple(px[a]), tuple(px[b]), (255, 255, 255), max(1, int(round(2 * s))), cv2.LINE_AA)
+        for p in px:
+            cv2.circle(img, tuple(p), max(2, int(round(3 * s))), color, -1, cv2.LINE_AA)
+        cv2.circle(img, tuple(palm.astype(int)), max(4, int(round(7 * s))), color, 2, cv2.LINE_AA)
+
+
+def draw_status(img: np.ndarray, result, analyzer) -> None:
+    """Top left: the technique in progress; under it the stroke counts."""
+    h, w = img.shape[:2]
+    s = h / 480.0
+    label = getattr(result, "label", "idle") or "idle"
+    color = bgr(TECHNIQUE_COLORS.get(label, TECHNIQUE_COLORS["other"]))
+    x0, y0 = int(8 * s), int(8 * s)
+    _, _, _, y1 = _text_box(img, label.upper(), (x0, y0), 0.8 * s, max(1, int(round(2 * s))), bg=color, alpha=0.8)
+    counts = getattr(analyzer, "counts", None) or {}
+    line = (f"glides  up {counts.get('effleurage_up', 0)}  down {counts.get('effleurage_down', 0)}  "
+            f"returns {counts.get('returns', 0)}")
+    _text_box(img, line, (x0, y1 + int(4 * s)), 0.5 * s, 1, alpha=0.6, pad=5)
+    # Top right: time into the session.
+    t = float(getattr(result, "t", 0.0))
+    clock = f"{int(t // 60)}:{int(t % 60):02d}"
+    (tw, _), _ = cv2.getTextSize(clock, FONT, 0.6 * s, 1)
+    _text_box(img, clock, (w - tw - int(20 * s), y0), 0.6 * s, 1, alpha=0.55)
+
+
+def draw_cue(img: np.ndarray, cue) -> None:
+    """The cue as a full-width banner along the bottom edge."""
+    if cue is None:
+        return
+    h, w = img.shape[:2]
+    s = h / 480.0
+    scale, thick = 0.8 * s, max(1, int(round(2 * s)))
+    (tw, th), base = cv2.getTextSize(cue.text, FONT, scale, thick)
+    while tw > w - 24 * s and scale > 0.4 * s:  # long cues shrink to fit
+        scale *= 0.92
+        (tw, th), base = cv2.getTextSize(cue.text, FONT, scale, thick)
+    bar_h = th + base + int(22 * s)
+    y = h - bar_h
+    color = np.array(bgr(SEVERITY_COLORS.get(cue.severity, SEVERITY_COLORS["info"])), float)
+    roi = img[y:h, 0:w]
+    roi[:] = (roi * 0.15 + color * 0.85).astype(np.uint8)
+    cv2.putText(img, cue.text, (int((w - tw) / 2), y + int(11 * s) + th), FONT, scale, (255, 255, 255), thick,
+                cv2.LINE_AA)
+
+
+def draw_overlay(frame_bgr: np.ndarray, result, spine, analyzer, cue=None) -> np.ndarray:
+    """Draw everything on `frame_bgr` in place (and return it, for chaining)."""
+    h, w = frame_bgr.shape[:2]
+    over = bool(getattr(result, "over_spine", False))
+    draw_spine(frame_bgr, spine, alert=over, palm_px=_palm_px(result, w, h, spine))
+    draw_hands(frame_bgr, result)
+    draw_status(frame_bgr, result, analyzer)
+    draw_cue(frame_bgr, cue)
+    return frame_bgr
+
+
+def draw_message(frame_bgr: np.ndarray, text: str, severity: str = "info") -> np.ndarray:
+    """A banner with a plain message (e.g. 'Set the spine line first'), for frames not analysed."""
+    from .coach import Cue
+
+    draw_cue(frame_bgr, Cue(text, severity, "message"))
+    return frame_bgr

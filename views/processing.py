@@ -1,0 +1,287 @@
+"""The work behind the pages, without Streamlit: samples, spine lines, annotating a video.
+
+Kept free of `st.*` so it can be tested and reused directly; the pages only display.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+# Before OpenCV loads: FFmpeg would print its own lines for a bad upload ("moov atom not found").
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+
+from feedback.coach import Coach  # noqa: E402
+from feedback.overlay import draw_overlay  # noqa: E402
+from feedback.report import SessionReport  # noqa: E402
+from feedback.spine import SpineError, SpineLine  # noqa: E402
+from tracker.types import SpinePoints  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES_DIR = ROOT / "sample_videos"
+VIDEO_TYPES = ("mp4", "mov", "avi", "webm")
+DEFAULT_SAMPLE = "spine_drift"
+
+Progress = Callable[[int, int], None]
+
+
+# -- bundled samples ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    path: Path
+    about: str
+
+    @property
+    def title(self) -> str:
+        return self.name.replace("_", " ").capitalize()
+
+
+def list_samples(folder: Path = SAMPLES_DIR) -> list[Sample]:
+    """Bundled sample videos (those that exist and are not empty), the default one first."""
+    out = []
+    for p in sorted(folder.glob("*.mp4")):
+        try:
+            if p.stat().st_size == 0:
+                continue
+        except OSError:
+            continue
+        about = ""
+        truth = p.with_name(p.stem + ".truth.json")
+        try:
+            about = str(json.loads(truth.read_text()).get("about", ""))
+        except (OSError, ValueError, AttributeError):
+            pass
+        out.append(Sample(p.stem, p, about))
+    out.sort(key=lambda s: (s.name != DEFAULT_SAMPLE, s.name))
+    return out
+
+
+def sample_spine(video: Path) -> SpinePoints | None:
+    """The spine calibration that comes with a bundled sample: `<name>.spine.json`, else the
+    "spine" of `<name>.truth.json`. None when it has neither."""
+    for suffix, pick in ((".spine.json", lambda d: d), (".truth.json", lambda d: d.get("spine"))):
+        f = video.with_name(video.stem + suffix)
+        try:
+            d = pick(json.loads(f.read_text()))
+            return SpinePoints(tuple(map(float, d["head"]))[:2], tuple(map(float, d["sacrum"]))[:2])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return None
+
+
+def still_frame(path: Path, where: float = 0.5) -> np.ndarray:
+    """One BGR frame from `where` (0-1) into the video, for drawing a spine line on.
+    Raises SourceError for an unreadable file."""
+    import cv2
+
+    from tracker.source import SourceError, VideoSource
+
+    with VideoSource(path) as src:
+        count, first = src.frame_count, None
+        for _, frame in src:
+            first = frame
+            break
+    if count > 1:
+        cap = cv2.VideoCapture(str(path))
+        try:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, int(where * (count - 1)))
+            ok, frame = cap.read()
+            if ok and frame is not None:
+                return frame
+        finally:
+            cap.release()
+    if first is None:
+        raise SourceError(f"not a readable video: {path.name}")
+    return first
+
+
+def auto_spine(path: Path, width: int, height: int) -> SpineLine:
+    """The spine from MediaPipe Pose on a few frames; SpineError when no person is found."""
+    from feedback.pipeline import resolve_spine
+    from tracker.pipeline import sample_frames
+
+    return resolve_spine(width, height, pose_frames=sample_frames(path))
+
+
+def spine_from_frame(frame_bgr: np.ndarray) -> tuple[SpinePoints, float] | None:
+    """Spine points and confidence from MediaPipe Pose on one still; None if no person is found."""
+    from tracker.pose import estimate_spine
+
+    est = estimate_spine([frame_bgr])
+    if est is None:
+        return None
+    return est.points, float(est.confidence)
+
+
+# -- writing the annotated video ------------------------------------------------------------------
+
+class VideoWriter:
+    """H.264 mp4 (plays in every browser) with each frame stamped at its own time, so a video
+    with dropped or uneven frames plays back at the right speed."""
+
+    def __init__(self, path: str | Path, width: int, height: int, fps: float = 30.0) -> None:
+        import av
+
+        self.path = Path(path)
+        self._container = av.open(str(self.path), "w", options={"movflags": "+faststart"})
+        rate = Fraction(max(1, int(round(fps or 30))), 1)
+        self._stream = self._container.add_stream("libx264", rate=rate)
+        # Even sizes: yuv420p needs them.
+        self.width, self.height = width - width % 2, height - height % 2
+        self._stream.width, self._stream.height = self.width, self.height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.time_base = Fraction(1, 1000)
+        self._stream.codec_context.time_base = Fraction(1, 1000)
+        # No B-frames: with uneven frame times (a live stream drops frames) reordered frames
+        # would give the muxer non-increasing timestamps.
+        self._stream.options = {"crf": "26", "preset": "veryfast", "bf": "0"}
+        self._last_pts = -1
+        self._t0: float | None = None
+        self.frames = 0
+
+    def write(self, frame_bgr: np.ndarray, t: float) -> None:
+        import av
+
+        if self._t0 is None:
+            self._t0 = t
+        pts = max(int(round((t - self._t0) * 1000)), self._last_pts + 1)
+        self._last_pts = pts
+        img = frame_bgr[: self.height, : self.width]
+        vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="bgr24")
+        vf.pts = pts
+        vf.time_base = Fraction(1, 1000)
+        for packet in self._stream.encode(vf):
+            self._container.mux(packet)
+        self.frames += 1
+
+    def close(self) -> None:
+        if self._container is None:
+            return
+        try:
+            for packet in self._stream.encode():
+                self._container.mux(packet)
+        finally:
+            self._container.close()
+            self._container = None
+
+
+@dataclass
+class ReviewResult:
+    """What the review page shows: the report, the annotated video and the cues given."""
+
+    report: SessionReport
+    video: bytes | None                 # annotated mp4, None if it could not be written
+    spine: SpineLine
+    width: int
+    height: int
+    fps: float
+    frames: int
+    expected_frames: int                # what the container announced (0: unknown)
+    cues: list = field(default_factory=list)   # (t, text, severity)
+    technique_seconds: dict = field(default_factory=dict)
+
+    @property
+    def truncated(self) -> bool:
+        """The container announced clearly more frames than could be decoded."""
+        return self.expected_frames > 0 and self.frames < 0.9 * self.expected_frames - 2
+
+
+def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: str = "beginner",
+                   progress: Progress | None = None, stride: int = 1, write_video: bool = True,
+                   spine_source: str = "calibration") -> ReviewResult:
+    """Run the live pipeline (FrameProcessor + Coach + overlay) over a video file.
+
+    The annotated video goes to a temporary file that is read back and deleted at once: nothing
+    is left on disk. Without `spine_points` MediaPipe Pose looks for the person (SpineError if
+    it finds none). Raises SourceError for a file that cannot be read."""
+    from feedback.pipeline import FrameProcessor
+    from tracker.source import VideoSource
+
+    path = Path(path)
+    src = VideoSource(path, stride=stride)
+    try:
+        if spine_points is not None:
+            spine = SpineLine.from_points(spine_points, src.width, src.height, spine_source)
+        else:
+            spine = auto_spine(path, src.width, src.height)
+        expected = -(-src.frame_count // stride) if src.frame_count else 0
+        processor = FrameProcessor(spine, draw=False)
+        coach = Coach(level)
+        tmp_path = None
+        writer = None
+        if write_video:
+            fd, tmp_name = tempfile.mkstemp(prefix="massage-coach-", suffix=".mp4")
+            os.close(fd)
+            tmp_path = Path(tmp_name)
+            writer = VideoWriter(tmp_path, src.width, src.height, src.fps / stride)
+        frames = 0
+        video = None
+        try:
+            for t, frame in src:
+                result = processor.process(frame, t)
+                cue = coach.update(result, processor.analyzer)
+                if writer is not None:
+                    draw_overlay(frame, result, spine, processor.analyzer, cue)
+                    writer.write(frame, t)
+                frames += 1
+                if progress is not None and (frames % 5 == 0 or frames == expected):
+                    progress(frames, expected)
+            report = processor.finish()
+            if writer is not None:
+                writer.close()
+                writer = None
+                video = tmp_path.read_bytes() if frames else None
+        finally:
+            processor.close()
+            if writer is not None:
+                try:
+                    writer.close()
+                except Exception:  # noqa: BLE001 - the file is deleted anyway
+                    pass
+            if tmp_path is not None:
+                tmp_path.unlink(missing_ok=True)
+    finally:
+        src.close()
+    cues = [(round(float(t), 2), c.text, c.severity) for t, c in coach.history]
+    return ReviewResult(report, video, spine, src.width, src.height, src.fps, frames, expected, cues,
+                        dict(coach.technique_seconds))
+
+
+def write_upload(name: str, data: bytes) -> Path:
+    """The uploaded bytes in a private temporary file (the caller deletes it)."""
+    suffix = Path(name).suffix.lower() if Path(name).suffix else ".mp4"
+    fd, tmp = tempfile.mkstemp(prefix="massage-coach-upload-", suffix=suffix)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return Path(tmp)
+
+
+def check_video(path: Path, name: str | None = None) -> None:
+    """Raise SourceError with a plain reason when `path` is not a video we can analyse."""
+    from tracker.source import SourceError, VideoSource
+
+    label = name or path.name
+    if path.stat().st_size == 0:
+        raise SourceError(f"“{label}” is empty (0 bytes).")
+    try:
+        with VideoSource(path) as src:
+            if src.width < 32 or src.height < 32:
+                raise SourceError(f"“{label}” is only {src.width}×{src.height} pixels: too small to see hands.")
+    except SourceError as e:
+        if "0 bytes" in str(e) or "too small" in str(e):
+            raise
+        raise SourceError(f"“{label}” is not a video that can be read (the file may be damaged, "
+                          "cut short, or not a video at all).") from None
+
+
+__all__ = ["Sample", "list_samples", "sample_spine", "still_frame", "auto_spine", "spine_from_frame",
+           "VideoWriter", "ReviewResult", "annotate_video", "write_upload", "check_video", "SpineError"]
