@@ -11,6 +11,7 @@ report labels transitions where they happen; the live label is the causal one.
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,12 +73,14 @@ class SessionAnalyzer:
         self.glide = [GlideTracker(0, self.o.strokes), GlideTracker(1, self.o.strokes)]
         self.glides: list[Stroke] = []
         # Compact per-frame record: grows by a few bytes a frame.
-        self._t: list[float] = []
-        self._over: list[bool] = []
-        self._nhands: list[int] = []
-        self._dec_t: list[float] = []
-        self._dec_label: list[int] = []
-        self._dec_windows: list[tuple[HandWindow, ...]] = []
+        # The session's record, kept compact (about 10 bytes a frame and 40 a decision) so a live
+        # session can be reviewed when it stops: about 2 MB an hour at 30 fps.
+        self._t = array("d")
+        self._over = bytearray()
+        self._nhands = bytearray()
+        self._dec_t = array("d")
+        self._dec_label = bytearray()
+        self._dec_feats = array("f")  # per decision, per hand: label code, radius, tempo, tap rate
         self._next_decision = None
         self._slot_label = ["absent", "absent"]  # each hand's technique at the last decision
         self.live_label = "idle"
@@ -136,7 +139,7 @@ class SessionAnalyzer:
             self._next_decision = (np.floor(t / self.o.hop_s) + 1) * self.o.hop_s
         self._t.append(t)
         self._over.append(over)
-        self._nhands.append(len(states))
+        self._nhands.append(min(len(states), 255))
         return FrameResult(t, self.live_label, over, states, ended, frame)
 
     def _safety_input(self, t: float, st: HandState) -> tuple:
@@ -159,7 +162,8 @@ class SessionAnalyzer:
         self._slot_label = [w.label for w in wins]
         self._dec_t.append(t)
         self._dec_label.append(LABEL_CODES[label])
-        self._dec_windows.append(wins)
+        for w in wins:
+            self._dec_feats.extend((LABEL_CODES.get(w.label, -1), w.radius, w.knead_hz, w.tap_hz))
         if label == self.live_label:
             self._pending_label, self._pending_count = None, 0
         elif label == self._pending_label:
@@ -204,12 +208,12 @@ class SessionAnalyzer:
     # -- whole session -----------------------------------------------------------------------
     def final_labels(self) -> np.ndarray:
         """Label codes per frame from windows centred on each frame, smoothed."""
-        t = np.asarray(self._t)
+        t = np.frombuffer(self._t, dtype=np.float64)
         if not len(self._dec_t):
             return np.full(len(t), LABEL_CODES["idle"], dtype=np.int8)
-        dec = _smooth_codes(np.asarray(self._dec_label, dtype=np.int8), self.o.smooth_decisions,
+        dec = _smooth_codes(np.frombuffer(self._dec_label, dtype=np.uint8).astype(np.int8), self.o.smooth_decisions,
                             max(1, int(round(self.o.min_segment_s / self.o.hop_s))))
-        dec_t = np.asarray(self._dec_t)
+        dec_t = np.frombuffer(self._dec_t, dtype=np.float64)
         idx = np.searchsorted(dec_t, t + self.o.label_delay_s)
         return dec[np.minimum(idx, len(dec) - 1)]
 
@@ -221,33 +225,37 @@ class SessionAnalyzer:
                 g.hands = ["right" if g.across >= 0 else "left"]
                 self.glides.append(g)
         self.guard.close(t_end)
-        t = np.asarray(self._t)
+        t = np.frombuffer(self._t, dtype=np.float64).copy()
         codes = self.final_labels()
         labels = np.asarray(guide.LABELS, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
         glides = [g for g in self.glides if _share(t, labels, g.start, g.end, "effleurage") >= 0.5]
         mark_returns(glides, self.o.strokes)
         strokes = merge_hands(glides, self.o.strokes) + self._technique_spans(t, labels)
         strokes.sort(key=lambda s: s.start)
-        return summarise(t, labels, np.asarray(self._over, bool), np.asarray(self._nhands), strokes,
+        return summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
+                         np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes,
                          self.guard.events, self.spine)
 
     def _technique_spans(self, t: np.ndarray, labels: np.ndarray) -> list[Stroke]:
         """Kneading and tapping bouts, with tempo, radius and rate from the decisions inside."""
         out = []
-        dec_t = np.asarray(self._dec_t) - self.o.label_delay_s  # the frames each decision labels
+        dec_t = np.frombuffer(self._dec_t, dtype=np.float64) - self.o.label_delay_s  # frames each labels
+        feats = np.frombuffer(self._dec_feats, dtype=np.float32).reshape(-1, 2, 4)
         for name in ("petrissage", "tapotement"):
+            code = LABEL_CODES[name]
             for a, b in label_spans(labels, name):
                 start, end = float(t[a]), float(t[b - 1])
                 if end - start < 1.0:
                     continue
-                sel = np.flatnonzero((dec_t >= start) & (dec_t <= end))
-                ws = [w for i in sel for w in self._dec_windows[i] if w.label == name]
-                s = Stroke(name, start, end, hands=sorted({"both" if len(ws) else ""} - {""}))
-                if ws and name == "petrissage":
-                    s.radius = float(np.median([w.radius for w in ws]))
-                    s.tempo_hz = float(np.median([w.knead_hz for w in ws]))
-                if ws and name == "tapotement":
-                    s.rate_hz = float(np.median([w.tap_hz for w in ws]))
+                f = feats[(dec_t >= start) & (dec_t <= end)]
+                mine = f[..., 0] == code  # (decisions, hands) that were doing this technique
+                hands = ["both"] if mine.any(axis=0).all() else ["one hand"]
+                s = Stroke(name, start, end, hands=hands)
+                if mine.any() and name == "petrissage":
+                    s.radius = float(np.median(f[..., 1][mine]))
+                    s.tempo_hz = float(np.median(f[..., 2][mine]))
+                if mine.any() and name == "tapotement":
+                    s.rate_hz = float(np.median(f[..., 3][mine]))
                 out.append(s)
         return out
 
