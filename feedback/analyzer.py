@@ -34,9 +34,9 @@ class AnalyzerOptions:
     classifier: ClassifierParams = ClassifierParams()
     safety: SafetyParams = SafetyParams()
     strokes: StrokeParams = StrokeParams()
-    hop_s: float = 0.1           # how often the technique is decided
+    hop_s: float = 0.2           # how often the technique is decided
     live_confirm: int = 2        # decisions a new live label must win in a row
-    smooth_decisions: int = 7    # width of the final majority filter over decisions
+    smooth_decisions: int = 5    # width of the final majority filter over decisions
     min_segment_s: float = 0.6   # shorter final label runs are absorbed by their neighbours
     label_delay_s: float = 0.8   # final labels: the decision made this long after the frame
 
