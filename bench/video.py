@@ -1,0 +1,142 @@
+"""Frames per second of bare MediaPipe Hands, of the full frame pipeline, and of the review path.
+
+The first frame of the MediaPipe and pipeline runs is a warm-up (graph start-up, first palm
+detection) and is not timed, in both runs alike. The review rows are timed end to end: opening
+the video, creating the detector, every frame, and finish().
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from feedback.pipeline import FrameProcessor
+from feedback.spine import SpineLine
+from tracker.hands import DetectorOptions
+from tracker.source import VideoSource
+
+# When a sample has no truth file beside it: a plausible line down the middle of the image.
+DEFAULT_SPINE = ((0.5, 0.25), (0.5, 0.75))
+
+
+def probe(path: Path) -> tuple[int, int, float, int] | None:
+    """(width, height, fps, frames) of a readable video, else None."""
+    cap = cv2.VideoCapture(str(path))
+    try:
+        ok, frame = cap.read()
+        if not ok or frame is None:
+            return None
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        return frame.shape[1], frame.shape[0], fps if math.isfinite(fps) and fps > 0 else 30.0, \
+            int(max(cap.get(cv2.CAP_PROP_FRAME_COUNT), 0))
+    finally:
+        cap.release()
+
+
+def find_sample(folder: Path) -> Path | None:
+    """The longest readable 640x480 video of the folder (any size if none is 640x480)."""
+    found = [(p, probe(p)) for p in sorted(folder.glob("*.mp4"))]
+    found = [(p, info) for p, info in found if info is not None]
+    if not found:
+        return None
+    vga = [x for x in found if x[1][:2] == (640, 480)] or found
+    return max(vga, key=lambda x: x[1][3])[0]
+
+
+def sample_spine(path: Path, width: int, height: int) -> SpineLine:
+    """The spine of the sample's truth file (NAME.truth.json), else DEFAULT_SPINE."""
+    truth = path.with_suffix(".truth.json")
+    try:
+        s = json.loads(truth.read_text())["spine"]
+        return SpineLine(tuple(s["head"]), tuple(s["sacrum"]), width, height, source="truth file")
+    except (OSError, ValueError, KeyError, TypeError):
+        return SpineLine(*DEFAULT_SPINE, width, height, source="default (no truth file)")
+
+
+def overlay_available() -> bool:
+    return importlib.util.find_spec("feedback.overlay") is not None
+
+
+def decode(path: Path, n: int) -> list[tuple[float, np.ndarray]]:
+    src = VideoSource(path)
+    frames = []
+    for item in src:
+        frames.append(item)
+        if len(frames) >= n:
+            break
+    src.close()
+    return frames
+
+
+def bare_mediapipe(frames: list[tuple[float, np.ndarray]], opts: DetectorOptions) -> dict:
+    """mp.solutions.hands.Hands.process alone, on frames decoded and converted to RGB beforehand."""
+    import mediapipe as mp
+
+    rgbs = []
+    for _, bgr in frames:
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        rgb.flags.writeable = False
+        rgbs.append(rgb)
+    hands = mp.solutions.hands.Hands(**asdict(opts))
+    try:
+        hands.process(rgbs[0])
+        found = 0
+        t0, c0 = time.perf_counter(), time.process_time()
+        for rgb in rgbs[1:]:
+            found += len(hands.process(rgb).multi_hand_landmarks or [])
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        hands.close()
+    n = len(rgbs) - 1
+    return {"frames": n, "fps": n / wall, "ms_per_frame": 1e3 * wall / n, "cpu_ms_per_frame": 1e3 * cpu / n,
+            "hands_per_frame": found / n}
+
+
+def pipeline(path: Path, n: int, spine: SpineLine, opts: DetectorOptions, draw: bool) -> dict:
+    """Decode + FrameProcessor.process (MediaPipe, SessionAnalyzer.push, overlay) per frame."""
+    proc = FrameProcessor(spine, detector_options=opts, draw=draw)
+    src = VideoSource(path)
+    frames = iter(src)
+    t, frame = next(frames)
+    proc.process(frame, t)
+    done, found = 0, 0
+    t0, c0 = time.perf_counter(), time.process_time()
+    for t, frame in frames:
+        found += len(proc.process(frame, t).hands)
+        done += 1
+        if done >= n - 1:
+            break
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    src.close()
+    proc.finish()
+    return {"frames": done, "fps": done / wall, "ms_per_frame": 1e3 * wall / done, "cpu_ms_per_frame": 1e3 * cpu / done,
+            "hands_per_frame": found / done, "draw": draw}
+
+
+def review(path: Path, spine: SpineLine, model_complexity: int, stride: int, max_seconds: float | None) -> dict:
+    """A recording analysed as the review does it: VideoSource -> FrameProcessor(draw=False) ->
+    finish(), timed end to end; `max_seconds` stops after that much video."""
+    opts = DetectorOptions(model_complexity=model_complexity)
+    t0, c0 = time.perf_counter(), time.process_time()
+    src = VideoSource(path, stride=stride)
+    proc = FrameProcessor(spine, detector_options=opts, draw=False)
+    done = 0
+    for t, frame in src:
+        if max_seconds is not None and t >= max_seconds:
+            break
+        proc.process(frame, t)
+        done += 1
+    report = proc.finish()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    src.close()
+    full = src.frame_count / src.fps if src.frame_count else report.summary["duration_s"]
+    video_s = min(full, max_seconds) if max_seconds is not None else full
+    return {"resolution": f"{src.width}x{src.height}", "video_fps": round(src.fps, 3),
+            "model_complexity": model_complexity, "stride": stride, "frames": done, "video_s": video_s,
+            "wall_s": wall, "cpu_s": cpu, "x_realtime": video_s / wall, "analysed_fps": done / wall}
