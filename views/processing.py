@@ -66,16 +66,21 @@ def list_samples(folder: Path = SAMPLES_DIR) -> list[Sample]:
 
 
 def sample_spine(video: Path) -> SpinePoints | None:
-    """The spine calibration that comes with a bundled sample: `<name>.spine.json`, else the
-    "spine" of `<name>.truth.json`. None when it has neither."""
-    for suffix, pick in ((".spine.json", lambda d: d), (".truth.json", lambda d: d.get("spine"))):
-        f = video.with_name(video.stem + suffix)
-        try:
-            d = pick(json.loads(f.read_text()))
-            return SpinePoints(tuple(map(float, d["head"]))[:2], tuple(map(float, d["sacrum"]))[:2])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            continue
-    return None
+    """The spine calibration that comes with a bundled sample: `<name>.spine.json` (read by the
+    same code as the command line), else the "spine" of `<name>.truth.json`."""
+    from feedback.pipeline import InputError, sidecar_spine
+
+    try:
+        pts = sidecar_spine(video)
+    except InputError:
+        pts = None
+    if pts is not None:
+        return pts
+    try:
+        d = json.loads(video.with_name(video.stem + ".truth.json").read_text())["spine"]
+        return SpinePoints(tuple(map(float, d["head"]))[:2], tuple(map(float, d["sacrum"]))[:2])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def still_frame(path: Path, where: float = 0.5) -> np.ndarray:
