@@ -66,13 +66,11 @@ class SessionAnalyzer:
     def __init__(self, spine: SpineLine, options: AnalyzerOptions | None = None) -> None:
         self.spine = spine
         self.o = options or AnalyzerOptions()
-        self._scale = np.array([spine.width, spine.height], float)
         self._spine_px = spine.length_px
         self.tracks = HandTracks()
         self.guard = SpineGuard(self.o.safety)
         self.glide = [GlideTracker(0, self.o.strokes), GlideTracker(1, self.o.strokes)]
         self.glides: list[Stroke] = []
-        # Compact per-frame record: grows by a few bytes a frame.
         # The session's record, kept compact (about 10 bytes a frame and 40 a decision) so a live
         # session can be reviewed when it stops: about 2 MB an hour at 30 fps.
         self._t = array("d")
@@ -121,7 +119,7 @@ class SessionAnalyzer:
         ended = None
         for slot, s in assigned:
             side = "right" if s.across >= 0 else "left"
-            states.append(HandState(slot, side, s.x / self._scale[0], s.y / self._scale[1], s.along,
+            states.append(HandState(slot, side, s.x / self.spine.width, s.y / self.spine.height, s.along,
                                     s.across, s.spine_dist))
             g = self.glide[slot].update(t, s.along, s.across)
             if g is not None:
