@@ -70,7 +70,6 @@ class GlideTracker:
         self._ext: tuple[float, float] | None = None     # (t, along) furthest point so far
         self._across_sum = 0.0
         self._n = 0
-        self._last_t = None
 
     def reset(self) -> None:
         self._dir, self._start, self._ext, self._across_sum, self._n = 0, None, None, 0.0, 0

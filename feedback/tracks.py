@@ -39,7 +39,6 @@ class Slot:
         self.buf = np.zeros((2 * capacity, N_COLS))
         self.n = 0          # samples written ever
         self.last_t = -np.inf
-        self.seen_since = 0.0  # when the current continuous presence began
 
     def add(self, t: float, s: HandSample) -> None:
         row = (t, s.x, s.y, s.along, s.across, s.size, s.ext)
@@ -108,9 +107,6 @@ class HandTracks:
             if j in used:
                 continue
             used.add(j)
-            slot = self.slots[j]
-            if not slot.alive(t, self.max_gap_s):
-                slot.seen_since = t
-            slot.add(t, samples[i])
+            self.slots[j].add(t, samples[i])
             out.append((j, samples[i]))
         return out

@@ -43,7 +43,7 @@ class Noise:
     jitter: float = 0.01
     wobble: float = 0.01
     miss_rate: float = 0.08        # single missed detections per hand
-    gap_rate: float = 0.15         # half-second gaps per hand, per second... scaled below
+    gap_rate: float = 0.1          # gaps of up to max_gap_s per hand, per second (one in 10 s)
     max_gap_s: float = 0.5
     timestamp_jitter: float = 0.15  # fraction of a frame interval
     drop_frames: float = 0.02       # frames the stream never delivers
@@ -190,8 +190,7 @@ def observe(t: np.ndarray, hands: np.ndarray, visible: np.ndarray, cam: Camera,
     seen = visible.copy()
     for h in (0, 1):
         seen[h] &= rng.random(n) >= noise.miss_rate
-        # Gaps of up to half a second, about one every 10 s per hand.
-        for _ in range(rng.poisson(noise.gap_rate * n * period / 1.5)):
+        for _ in range(rng.poisson(noise.gap_rate * n * period)):
             a = int(rng.integers(n))
             seen[h, a:a + int(rng.uniform(0.1, noise.max_gap_s) / period)] = False
     keep = rng.random(n) >= noise.drop_frames

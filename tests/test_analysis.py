@@ -74,7 +74,7 @@ def test_frame_rate_and_resolution_do_not_change_the_answer():
 
 
 def test_tolerates_missed_detections_gaps_and_uneven_timestamps():
-    harsh = Noise(jitter=0.015, wobble=0.015, miss_rate=0.15, gap_rate=0.3, timestamp_jitter=0.3,
+    harsh = Noise(jitter=0.015, wobble=0.015, miss_rate=0.15, gap_rate=0.2, timestamp_jitter=0.3,
                   drop_frames=0.05, handedness_swap=0.5)
     script = [Segment("effleurage", 12), Segment("petrissage", 10), Segment("tapotement", 8)]
     sim, rep = run(script, 33, noise=harsh)
