@@ -58,12 +58,45 @@ class HandWindow:
     score: float = 0.0
 
 
+_OFFSETS: dict[tuple[float, float], np.ndarray] = {}
+
+
 def _grid(t: np.ndarray, t_now: float, span: float, rate: float) -> tuple[np.ndarray, float]:
     """Grid times inside [t_now - span, t_now] covered by samples, and the covered share."""
-    n = int(round(span * rate))
-    grid = t_now - span + (np.arange(n) + 0.5) / rate
-    inside = (grid >= t[0] - 0.5 / rate) & (grid <= t[-1] + 0.5 / rate)
-    return grid[inside], float(inside.mean())
+    offs = _OFFSETS.get((span, rate))
+    if offs is None:
+        offs = _OFFSETS[(span, rate)] = (np.arange(int(round(span * rate))) + 0.5) / rate
+    grid = (t_now - span) + offs
+    # The grid increases, so the covered part is one run: two binary searches, no masks.
+    lo = int(grid.searchsorted(t[0] - 0.5 / rate, "left"))
+    hi = max(int(grid.searchsorted(t[-1] + 0.5 / rate, "right")), lo)
+    return grid[lo:hi], (hi - lo) / len(grid)
+
+
+def _median(x: np.ndarray) -> float:
+    """np.median of a 1-D array without its generic machinery (same value)."""
+    n = len(x)
+    k = n // 2
+    if n % 2:
+        return float(np.partition(x, k)[k])
+    part = np.partition(x, (k - 1, k))
+    return float((part[k - 1] + part[k]) / 2)
+
+
+_SPECTRAL: dict[tuple, tuple] = {}
+
+
+def _spectral(m: int, p: "ClassifierParams") -> tuple:
+    """Per window length: trend basis k and k @ k, Hann window and its scale, tap band."""
+    key = (m, p.rate_hz, p.tap_min_hz, p.tap_max_hz)
+    c = _SPECTRAL.get(key)
+    if c is None:
+        k = np.arange(m) - (m - 1) / 2
+        win = np.hanning(m)
+        freqs = np.fft.rfftfreq(m, 1 / p.rate_hz)
+        band = (freqs >= p.tap_min_hz) & (freqs <= p.tap_max_hz)
+        c = _SPECTRAL[key] = (k, float(k @ k), win, 2.0 / (m * (win @ win)), band, freqs[band], bool(band.any()))
+    return c
 
 
 def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -88,7 +121,7 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     g, coverage = _grid(t[first:], t_now, p.window_s, p.rate_hz)
     if coverage < p.min_coverage:
         return HandWindow("absent", coverage)
-    unit = float(np.median(hist[:, SIZE]))
+    unit = _median(hist[:, SIZE])
     if unit <= 0:
         return HandWindow("absent", 0.0)
     # Travel along the spine over the longer window.
@@ -104,26 +137,21 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     m = len(g)
     dur = m / p.rate_hz
     lag = max(1, int(0.2 * p.rate_hz))
-    speed = float(np.median(np.hypot(xs[lag:] - xs[:-lag], ys[lag:] - ys[:-lag])) * p.rate_hz / lag) if m > lag else 0.0
+    speed = float(_median(np.hypot(xs[lag:] - xs[:-lag], ys[lag:] - ys[:-lag])) * p.rate_hz / lag) if m > lag else 0.0
 
     # Oscillation: remove the linear trend, then look at the spectrum of what is left.
-    k = np.arange(m) - (m - 1) / 2
+    k, kk, win, scale, band, band_freqs, any_band = _spectral(m, p)
     sig = np.stack([xs, ys, ext, lsz])
     sig = sig - sig.mean(axis=1, keepdims=True)
-    sig = sig - np.outer(sig @ k / (k @ k), k)
-    win = _HANN.get(m)
-    if win is None:
-        win = _HANN[m] = np.hanning(m)
-    spec = (np.abs(np.fft.rfft(sig * win, axis=1)) ** 2).sum(axis=0) * (2.0 / (m * (win @ win)))
-    freqs = np.fft.rfftfreq(m, 1 / p.rate_hz)
+    sig = sig - np.outer(sig @ k / kk, k)
+    spec = (np.abs(np.fft.rfft(sig * win, axis=1)) ** 2).sum(axis=0) * scale
     total = spec[1:].sum() + 1e-12
-    band = (freqs >= p.tap_min_hz) & (freqs <= p.tap_max_hz)
     tap_pow = float(spec[band].sum())
     tap_amp = float(np.sqrt(tap_pow))
-    if band.any():
+    if any_band:
         b = spec[band]
         j = int(np.argmax(b))
-        tap_hz = float(freqs[band][j])
+        tap_hz = float(band_freqs[j])
         tap_peak = float(b[max(j - 1, 0):j + 2].sum() / (b.sum() + 1e-12))
     else:
         tap_hz = tap_peak = 0.0
