@@ -107,7 +107,6 @@ def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
     return rows[j - 1] * (1 - w) + rows[j] * w
 
 
-_HANN: dict[int, np.ndarray] = {}
 
 
 def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> HandWindow:
