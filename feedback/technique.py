@@ -107,8 +107,6 @@ def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
     return rows[j - 1] * (1 - w) + rows[j] * w
 
 
-
-
 def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> HandWindow:
     """Classify one hand from its history rows (tracks.py columns) up to t_now."""
     if len(hist) < 4:
