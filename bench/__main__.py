@@ -7,12 +7,11 @@ message when there is no sample video.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import resource
+import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,16 +27,16 @@ SAMPLES = ROOT / "sample_videos"
 @dataclass(frozen=True)
 class Plan:
     video_frames: int             # frames for bare MediaPipe vs the pipeline
-    repeats: int                  # alternate runs of both; the best of each is kept
+    pairs: int                    # runs of each, back to back
     review_seconds: float         # video reviewed per row (less if the sample is shorter)
     analysis_sessions: int
     analysis_minutes: float
     memory_minutes: tuple[float, float]
 
 
-QUICK = Plan(video_frames=120, repeats=1, review_seconds=5.0, analysis_sessions=1, analysis_minutes=1.0,
+QUICK = Plan(video_frames=120, pairs=2, review_seconds=5.0, analysis_sessions=1, analysis_minutes=1.0,
              memory_minutes=(5.0, 15.0))
-FULL = Plan(video_frames=600, repeats=2, review_seconds=60.0, analysis_sessions=4, analysis_minutes=2.0,
+FULL = Plan(video_frames=300, pairs=5, review_seconds=60.0, analysis_sessions=4, analysis_minutes=2.0,
             memory_minutes=(20.0, 60.0))
 
 REVIEW_SETTINGS = ((1, 1), (0, 1), (1, 2), (0, 2))  # (model_complexity, stride); the first is the default
@@ -67,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"python -m bench: no readable sample video at {where} (render the samples first, "
                          "or give one with --sample PATH)\n")
         return 2
-    with _native_stderr_captured():
+    from tracker.hands import native_logs_hidden
+
+    with native_logs_hidden():
         results = run(QUICK if a.quick else FULL, sample, info, say=(lambda *_: None) if a.json else _say)
     if a.json:
         print(json.dumps(results, indent=2, default=float))
@@ -76,28 +77,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _say(line: str = "") -> None:
     print(line, flush=True)
-
-
-@contextlib.contextmanager
-def _native_stderr_captured():
-    """MediaPipe's C++ side logs start-up warnings straight to file descriptor 2 on every graph;
-    keep them off the terminal, and show everything captured if the run fails."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        os.dup2(tmp.fileno(), 2)
-        try:
-            yield
-        except BaseException:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            tmp.seek(0)
-            os.write(2, tmp.read())
-            raise
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 class OtherLoad:
@@ -136,7 +115,6 @@ def run(plan: Plan, sample: Path, info: tuple[int, int, float, int], say) -> dic
     duration = count / fps
     spine = video.sample_spine(sample, width, height)
     opts = DetectorOptions()
-    overlay = video.overlay_available()
     sample = sample.resolve()
     rel = sample.relative_to(ROOT) if sample.is_relative_to(ROOT) else sample
     say(f"bench ({'quick' if plan is QUICK else 'full'}): {rel}, {width}x{height}, {fps:g} fps, {duration:.1f} s; "
@@ -146,7 +124,7 @@ def run(plan: Plan, sample: Path, info: tuple[int, int, float, int], say) -> dic
         say(f"NOTE the sample is {width}x{height}: the targets are set for 640x480")
     res: dict = {"mode": "quick" if plan is QUICK else "full",
                  "sample": {"path": str(rel), "width": width, "height": height, "fps": fps, "seconds": duration},
-                 "detector_options": vars(opts), "overlay": overlay, "other_processes_cpu_share": {}}
+                 "detector_options": vars(opts), "other_processes_cpu_share": {}}
     others = OtherLoad()
 
     def busy(section: str) -> None:
@@ -157,30 +135,39 @@ def run(plan: Plan, sample: Path, info: tuple[int, int, float, int], say) -> dic
     frames = video.decode(sample, plan.video_frames)
     others.start()
     say()
-    say(f"MediaPipe vs full pipeline: first {len(frames)} frames (the first untimed in both), "
-        f"best of {plan.repeats}")
-    if not overlay:
-        say("  NOTE feedback/overlay.py does not exist yet: the pipeline is measured without drawing")
-    bare = pipe = None
-    for _ in range(plan.repeats):
-        b = video.bare_mediapipe(frames, opts)
-        p = video.pipeline(sample, len(frames), spine, opts, draw=overlay)
-        bare = b if bare is None or b["fps"] > bare["fps"] else bare
-        pipe = p if pipe is None or p["fps"] > pipe["fps"] else pipe
-    n_frames = len(frames)
+    say(f"MediaPipe vs full pipeline: first {len(frames)} frames (the first untimed in both), {plan.pairs} pairs "
+        "of runs back to back (order alternating), ratio within each pair, median")
+    variants = {"pipeline": dict(draw=True)}
+    if plan is FULL:
+        # Where the time goes: the same work in one thread, and without the overlay.
+        variants.update(one_thread=dict(draw=True, overlap=False), no_overlay=dict(draw=False))
+    runs: dict[str, list[dict]] = {"mediapipe": [], **{k: [] for k in variants}}
+    for i in range(plan.pairs):
+        # A shared machine's load drifts: pairing runs that follow each other cancels most of it.
+        order = ["mediapipe", *variants] if i % 2 == 0 else [*variants, "mediapipe"]
+        for name in order:
+            if name == "mediapipe":
+                runs[name].append(video.bare_mediapipe(frames, opts))
+            else:
+                runs[name].append(video.pipeline(sample, len(frames), spine, opts, **variants[name]))
     del frames
-    ratio = pipe["fps"] / bare["fps"]
-    def row(name: str, r: dict) -> None:
-        say(f"  {name:52s} {r['fps']:6.1f} fps  {r['ms_per_frame']:5.1f} ms/frame (CPU {r['cpu_ms_per_frame']:4.1f})"
-            f"  {r['hands_per_frame']:.2f} hands/frame")
+    ratios = {k: [p["fps"] / b["fps"] for p, b in zip(runs[k], runs["mediapipe"])] for k in variants}
 
-    row("bare MediaPipe Hands: process() on RGB frames", bare)
-    row("full pipeline: decode, tracking, analysis, " + ("overlay" if overlay else "NO overlay"), pipe)
-    if overlay and plan is FULL:
-        p = video.pipeline(sample, n_frames, spine, opts, draw=False)
-        row("same pipeline without the overlay", p)
-        res["pipeline_no_overlay"] = p
-    say(f"  pipeline / MediaPipe {ratio:.3f}")
+    def row(name: str, key: str) -> dict:
+        r = sorted(runs[key], key=lambda x: x["fps"])[len(runs[key]) // 2]  # the median run
+        ratio = f"  x{statistics.median(ratios[key]):.3f}" if key in ratios else ""
+        say(f"  {name:50s} {r['fps']:6.1f} fps  {r['ms_per_frame']:5.1f} ms/frame (CPU {r['cpu_ms_per_frame']:4.1f})"
+            f"  {r['hands_per_frame']:.2f} hands/frame{ratio}")
+        return r
+
+    bare = row("bare MediaPipe Hands: process() on RGB frames", "mediapipe")
+    pipe = row("full pipeline: decode, tracking, analysis, overlay", "pipeline")
+    if plan is FULL:
+        res["pipeline_one_thread"] = row("  the same in one thread, each step in turn", "one_thread")
+        res["pipeline_no_overlay"] = row("  the same without the overlay", "no_overlay")
+        res["ratios"] = {k: [round(x, 4) for x in v] for k, v in ratios.items()}
+    ratio = statistics.median(ratios["pipeline"])
+    say(f"  pipeline / MediaPipe {ratio:.3f} (pairs: {min(ratios['pipeline']):.3f} to {max(ratios['pipeline']):.3f})")
     busy("mediapipe_vs_pipeline")
     res.update(mediapipe=bare, pipeline=pipe, pipeline_vs_mediapipe=ratio)
 
@@ -199,7 +186,7 @@ def run(plan: Plan, sample: Path, info: tuple[int, int, float, int], say) -> dic
     # -- review of a recording ------------------------------------------------------------------
     seconds = min(plan.review_seconds, duration)
     say()
-    say(f"Review: VideoSource -> FrameProcessor(draw=False) -> finish(), end to end, on {seconds:g} s of video")
+    say(f"Review: VideoSource -> FrameProcessor -> finish(), end to end, on {seconds:g} s of video")
     say("  resolution  complexity  stride  frames  video s  wall s  CPU s  x real time")
     rows = []
     others.start()
@@ -232,7 +219,7 @@ def run(plan: Plan, sample: Path, info: tuple[int, int, float, int], say) -> dic
 
     # -- targets --------------------------------------------------------------------------------
     checks = [
-        ("pipeline >= 0.90 of bare MediaPipe" + ("" if overlay else " (no overlay yet)"),
+        ("pipeline >= 0.90 of bare MediaPipe",
          ratio >= TARGETS["ratio"], f"{ratio:.3f}"),
         ("analysis >= 20,000 frames/s", an["fps"] >= TARGETS["analysis_fps"], f"{an['fps']:.0f}"),
         ("analysis p99 <= 1 ms per frame", an["p99_ms"] <= TARGETS["analysis_p99_ms"], f"{an['p99_ms']:.3f} ms"),

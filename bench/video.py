@@ -6,7 +6,6 @@ the video, creating the detector, every frame, and finish().
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import time
@@ -16,7 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from feedback.pipeline import FrameProcessor
+from feedback.overlay import draw_overlay
+from feedback.pipeline import FrameProcessor, OverlayStage
 from feedback.spine import SpineLine
 from tracker.hands import DetectorOptions
 from tracker.source import VideoSource
@@ -59,10 +59,6 @@ def sample_spine(path: Path, width: int, height: int) -> SpineLine:
         return SpineLine(*DEFAULT_SPINE, width, height, source="default (no truth file)")
 
 
-def overlay_available() -> bool:
-    return importlib.util.find_spec("feedback.overlay") is not None
-
-
 def decode(path: Path, n: int) -> list[tuple[float, np.ndarray]]:
     src = VideoSource(path)
     frames = []
@@ -98,34 +94,44 @@ def bare_mediapipe(frames: list[tuple[float, np.ndarray]], opts: DetectorOptions
             "hands_per_frame": found / n}
 
 
-def pipeline(path: Path, n: int, spine: SpineLine, opts: DetectorOptions, draw: bool) -> dict:
-    """Decode + FrameProcessor.process (MediaPipe, SessionAnalyzer.push, overlay) per frame."""
-    proc = FrameProcessor(spine, detector_options=opts, draw=draw)
-    src = VideoSource(path)
+def pipeline(path: Path, n: int, spine: SpineLine, opts: DetectorOptions, draw: bool, overlap: bool = True) -> dict:
+    """Decode, FrameProcessor.process (MediaPipe, SessionAnalyzer.push) and the overlay, per
+    frame, as a recording is annotated. With `overlap` (the product's way) decoding runs ahead
+    and drawing runs behind in their own threads, while MediaPipe tracks; without, all in turn."""
+    proc = FrameProcessor(spine, detector_options=opts)
+    src = VideoSource(path) if overlap else VideoSource(path, read_ahead=0)
+    stage = OverlayStage(spine) if draw and overlap else None
     frames = iter(src)
     t, frame = next(frames)
     proc.process(frame, t)
     done, found = 0, 0
     t0, c0 = time.perf_counter(), time.process_time()
     for t, frame in frames:
-        found += len(proc.process(frame, t).hands)
+        result = proc.process(frame, t)
+        if stage is not None:
+            stage.put(frame, result)
+        elif draw:
+            draw_overlay(frame, result, spine)
+        found += len(result.hands)
         done += 1
         if done >= n - 1:
             break
+    if stage is not None:
+        stage.close()  # the last frames drawn count too
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     src.close()
     proc.finish()
     return {"frames": done, "fps": done / wall, "ms_per_frame": 1e3 * wall / done, "cpu_ms_per_frame": 1e3 * cpu / done,
-            "hands_per_frame": found / done, "draw": draw}
+            "hands_per_frame": found / done, "draw": draw, "overlap": overlap}
 
 
 def review(path: Path, spine: SpineLine, model_complexity: int, stride: int, max_seconds: float | None) -> dict:
-    """A recording analysed as the review does it: VideoSource -> FrameProcessor(draw=False) ->
+    """A recording analysed as the review does it: VideoSource -> FrameProcessor ->
     finish(), timed end to end; `max_seconds` stops after that much video."""
     opts = DetectorOptions(model_complexity=model_complexity)
     t0, c0 = time.perf_counter(), time.process_time()
     src = VideoSource(path, stride=stride)
-    proc = FrameProcessor(spine, detector_options=opts, draw=False)
+    proc = FrameProcessor(spine, detector_options=opts)
     done = 0
     for t, frame in src:
         if max_seconds is not None and t >= max_seconds:

@@ -1,7 +1,8 @@
 """python -m feedback analyze INPUT [--spine HX,HY,SX,SY] [--out FILE.json]
 
-INPUT is a video or a .jsonl track. Writes the report as JSON (stdout without --out). Bad
-input exits with code 2 and a one-line reason on stderr.
+INPUT is a video or a .jsonl track. Writes the report as JSON (to stdout without --out); with
+--summary and no --out, prints only a short summary a person reads. Bad input exits with code 2
+and a one-line reason on stderr.
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("--spine", help="spine line HX,HY,SX,SY: base of the neck then sacrum, 0-1 image coordinates")
     an.add_argument("--out", help="write the JSON report here instead of stdout")
     an.add_argument("--stride", type=int, default=1, help="analyse every n-th video frame (faster review)")
-    an.add_argument("--summary", action="store_true", help="print a short human-readable summary to stderr")
+    an.add_argument("--summary", action="store_true",
+                    help="print a short summary a person reads (instead of the JSON, unless --out is given)")
     a = ap.parse_args(argv)
 
     from .pipeline import InputError, analyse_path
@@ -46,17 +48,21 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("--stride must be 1 or more")
     if a.out and not Path(a.out).resolve().parent.is_dir():
         return _fail(f"--out {a.out}: the folder does not exist")
+    from tracker.hands import native_logs_hidden
+
     try:
-        result = analyse_path(a.input, spine_flag=a.spine, stride=a.stride)
+        with native_logs_hidden(expected=(InputError, SpineError)):
+            result = analyse_path(a.input, spine_flag=a.spine, stride=a.stride)
     except (InputError, SpineError) as e:
         return _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
-    text = result.report.to_json()
+    summary = describe(result.report.summary)
     if a.out:
-        Path(a.out).write_text(text + "\n")
+        Path(a.out).write_text(result.report.to_json() + "\n")
+        sys.stderr.write(summary + "\n")
+    elif a.summary:
+        sys.stdout.write(summary + "\n")
     else:
-        sys.stdout.write(text + "\n")
-    if a.summary or a.out:
-        sys.stderr.write(describe(result.report.summary) + "\n")
+        sys.stdout.write(result.report.to_json() + "\n")
     return 0
 
 
@@ -68,7 +74,7 @@ def describe(s: dict) -> str:
                      f"{g['target_max_s'] / 60:.0f} min: {g['status']})")
     e = s["effleurage"]
     lines.append(f"  effleurage strokes {e['strokes']}: {e['up']} upward, {e['down_wrong_way']} the wrong way (down); "
-                 f"{e['returns']} returns")
+                 f"{e['returns']} returns" + (f", {e['moves']} other moves along the back" if e.get("moves") else ""))
     sp = s["spine"]
     lines.append(f"  hands over the spine: {sp['events']} times, {sp['seconds_over']:.1f} s in all")
     return "\n".join(lines)

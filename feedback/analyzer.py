@@ -60,6 +60,9 @@ class FrameResult:
     hands: list[HandState] = field(default_factory=list)
     stroke: Stroke | None = None    # a glide that has just ended, if any
     raw: HandFrame | None = None    # the landmarks this came from (for drawing)
+    # Live stroke counts as of this frame (a copy: the frame can be drawn in another thread
+    # while the analyzer moves on).
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 class SessionAnalyzer:
@@ -92,18 +95,26 @@ class SessionAnalyzer:
 
     # -- per frame ---------------------------------------------------------------------------
     def _sample(self, lm: np.ndarray) -> HandSample:
-        """The measures of one hand, in plain floats: this runs for every hand of every frame."""
+        """The measures of one hand, in plain floats and written out: this runs for every hand
+        of every frame, where numpy's per-call cost would outweigh 21 points of work."""
         w, h = self.spine.width, self.spine.height
-        p = lm[:, :2].tolist()
-        ring = [(p[i][0] * w, p[i][1] * h) for i in (0, 5, 9, 13, 17)]  # wrist and knuckles
-        cx = sum(q[0] for q in ring) / 5
-        cy = sum(q[1] for q in ring) / 5
-        area = 0.0
-        for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]):
-            area += x0 * y1 - x1 * y0
-        size = max(math.sqrt(abs(area) / 2), 1e-6)  # see spine.palm_size_px
-        wx, wy = ring[0]
-        ext = sum(math.hypot(p[i][0] * w - wx, p[i][1] * h - wy) for i in FINGERTIPS) / (4 * size)
+        p = lm.tolist()
+        # The palm ring: wrist and the knuckles of the index, middle, ring and little fingers.
+        x0, y0 = p[0][0] * w, p[0][1] * h
+        x1, y1 = p[5][0] * w, p[5][1] * h
+        x2, y2 = p[9][0] * w, p[9][1] * h
+        x3, y3 = p[13][0] * w, p[13][1] * h
+        x4, y4 = p[17][0] * w, p[17][1] * h
+        cx = (x0 + x1 + x2 + x3 + x4) / 5
+        cy = (y0 + y1 + y2 + y3 + y4) / 5
+        # Shoelace area of the ring: the same palm size as spine.palm_size_px.
+        area = (x0 * y1 - x1 * y0) + (x1 * y2 - x2 * y1) + (x2 * y3 - x3 * y2) + (x3 * y4 - x4 * y3) \
+            + (x4 * y0 - x0 * y4)
+        size = max(math.sqrt(abs(area) / 2), 1e-6)
+        hyp = math.hypot
+        a, b, c, d = p[FINGERTIPS[0]], p[FINGERTIPS[1]], p[FINGERTIPS[2]], p[FINGERTIPS[3]]
+        ext = (hyp(a[0] * w - x0, a[1] * h - y0) + hyp(b[0] * w - x0, b[1] * h - y0)
+               + hyp(c[0] * w - x0, c[1] * h - y0) + hyp(d[0] * w - x0, d[1] * h - y0)) / (4 * size)
         along, across = self.spine.point_to_back(cx, cy)
         dist = abs(across) * self._spine_px / size
         return HandSample(cx, cy, along, across, size, ext, dist, 0.0 <= along <= 1.0)
@@ -138,7 +149,7 @@ class SessionAnalyzer:
         self._t.append(t)
         self._over.append(over)
         self._nhands.append(min(len(states), 255))
-        return FrameResult(t, self.live_label, over, states, ended, frame)
+        return FrameResult(t, self.live_label, over, states, ended, frame, dict(self.counts))
 
     def _safety_input(self, t: float, st: HandState) -> tuple:
         """Where a hand touches the back. A tapping hand spends most of its time in the air, and
@@ -192,13 +203,20 @@ class SessionAnalyzer:
         return judged
 
     def _judge(self, g: Stroke, others: list[Stroke]) -> Stroke:
-        g.is_return = further_out(g.across, [o.across for o in others], self.o.strokes)
+        p = self.o.strokes
+        if further_out(g.across, [o.across for o in others], p):
+            g.phase = "return"
+        elif g.direction == "down" and not any(further_out(o.across, [g.across], p) for o in others):
+            g.phase = "move"  # as in mark_returns: no return beside it shows which way was pressed
+        else:
+            g.phase = "stroke"
         # Both hands glide together: count a stroke once.
         twin = any(s.slot != g.slot and s.direction == g.direction
                    and min(s.end, g.end) - max(s.start, g.start) > 0.5 * min(s.duration, g.duration)
                    for s in self._judged[-3:])
         if not twin:
-            self.counts["returns" if g.is_return else "effleurage_" + g.direction] += 1
+            if g.phase != "move":
+                self.counts["returns" if g.is_return else "effleurage_" + g.direction] += 1
         self._judged.append(g)
         del self._judged[:-6]
         return g

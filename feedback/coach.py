@@ -163,7 +163,7 @@ class Coach:
         stroke = result.stroke
         # Only while effleurage is what is going on: kneading and tapping travel down too.
         if stroke is not None and stroke.type == "effleurage" and stroke.direction == "down" \
-                and not stroke.is_return and result.label == "effleurage":
+                and stroke.phase == "stroke" and result.label == "effleurage":
             self._wrong_way_until = t + self.params.event_show_s
 
         for name, target in guide.TARGETS.items():

@@ -135,7 +135,7 @@ def draw_hands(img: np.ndarray, result) -> None:
         cv2.circle(img, tuple(palm.astype(int).tolist()), r_palm, color, 2, cv2.LINE_AA)
 
 
-def draw_status(img: np.ndarray, result, analyzer) -> None:
+def draw_status(img: np.ndarray, result) -> None:
     """Top left: the technique in progress; under it the stroke counts."""
     h, w = img.shape[:2]
     s = h / 480.0
@@ -143,7 +143,7 @@ def draw_status(img: np.ndarray, result, analyzer) -> None:
     color = bgr(TECHNIQUE_COLORS.get(label, TECHNIQUE_COLORS["other"]))
     x0, y0 = int(8 * s), int(8 * s)
     _, _, _, y1 = _text_box(img, label.upper(), (x0, y0), 0.8 * s, max(1, int(round(2 * s))), bg=color, alpha=0.8)
-    counts = getattr(analyzer, "counts", None) or {}
+    counts = getattr(result, "counts", None) or {}
     line = (f"glides  up {counts.get('effleurage_up', 0)}  down {counts.get('effleurage_down', 0)}  "
             f"returns {counts.get('returns', 0)}")
     _text_box(img, line, (x0, y1 + int(4 * s)), 0.5 * s, 1, alpha=0.6, pad=5)
@@ -174,13 +174,14 @@ def draw_cue(img: np.ndarray, cue) -> None:
                 cv2.LINE_AA)
 
 
-def draw_overlay(frame_bgr: np.ndarray, result, spine, analyzer, cue=None) -> np.ndarray:
-    """Draw everything on `frame_bgr` in place (and return it, for chaining)."""
+def draw_overlay(frame_bgr: np.ndarray, result, spine, cue=None) -> np.ndarray:
+    """Draw everything on `frame_bgr` in place (and return it, for chaining). Needs only the
+    frame's own result, so it can run in another thread than the analysis."""
     h, w = frame_bgr.shape[:2]
     over = bool(getattr(result, "over_spine", False))
     draw_spine(frame_bgr, spine, alert=over, palm_px=_palm_px(result, w, h, spine))
     draw_hands(frame_bgr, result)
-    draw_status(frame_bgr, result, analyzer)
+    draw_status(frame_bgr, result)
     draw_cue(frame_bgr, cue)
     return frame_bgr
 

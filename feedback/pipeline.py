@@ -137,16 +137,15 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
 
 
 class FrameProcessor:
-    """One processor for live and recorded frames: detect hands, analyse, optionally draw.
+    """One processor for live and recorded frames: detect hands, then analyse.
 
     The detector is created on first use, in the thread that uses it (streamlit-webrtc calls
-    from a worker thread)."""
+    from a worker thread). Drawing is the caller's: `draw_overlay` on the live page (the frame
+    goes straight back to the browser), an `OverlayStage` for recordings."""
 
-    def __init__(self, spine: SpineLine, options: AnalyzerOptions | None = None, detector_options=None,
-                 draw: bool = True) -> None:
+    def __init__(self, spine: SpineLine, options: AnalyzerOptions | None = None, detector_options=None) -> None:
         self.analyzer = SessionAnalyzer(spine, options)
         self.spine = spine
-        self.draw = draw
         self._detector_options = detector_options
         self._detector = None
         self.last: FrameResult | None = None
@@ -160,10 +159,6 @@ class FrameProcessor:
         result = self.analyzer.push(hands)
         result.raw = hands
         self.last = result
-        if self.draw:
-            from .overlay import draw_overlay
-
-            draw_overlay(frame_bgr, result, self.spine, self.analyzer)
         return result
 
     def finish(self) -> SessionReport:
@@ -174,3 +169,84 @@ class FrameProcessor:
         if self._detector is not None:
             self._detector.close()
             self._detector = None
+
+
+Sink = Callable[[np.ndarray, float], None]
+
+
+class OverlayStage:
+    """Draws the overlay on analysed frames of a recording in a second thread, in order, and
+    hands each drawn frame to `sink` (e.g. a video writer's `write(frame, t)`).
+
+    MediaPipe releases the GIL while it tracks, so frame n is drawn (and encoded) on the other
+    core while frame n+1 is tracked: the overlay costs next to no wall time. `put` blocks when
+    `depth` frames are waiting, which bounds the memory. The frame passed to `put` belongs to
+    the stage from then on. Use as a context manager, or call `close` (which waits for every
+    frame put, and raises what the sink raised)."""
+
+    def __init__(self, spine: SpineLine, sink: Sink | None = None, depth: int = 4) -> None:
+        import queue
+        import threading
+
+        self.spine = spine
+        self.sink = sink
+        self.drawn = 0
+        self._failed = False                        # the sink failed: frames are dropped from then on
+        self._error: BaseException | None = None    # that failure, until it is raised once
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._thread = threading.Thread(target=self._run, name="overlay", daemon=True)
+        self._thread.start()
+
+    def put(self, frame_bgr: np.ndarray, result: FrameResult, cue=None) -> None:
+        self._raise()
+        if not self._thread.is_alive():
+            raise RuntimeError("OverlayStage is closed")
+        self._queue.put((frame_bgr, result, cue))
+
+    def _run(self) -> None:
+        import time
+
+        from tracker.source import HELPER_DELAY_S
+
+        from .overlay import draw_overlay
+
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._failed:
+                continue  # keep taking frames so that put() never blocks on a failed stage
+            time.sleep(HELPER_DELAY_S)  # the tracker's Python steps first (see HELPER_DELAY_S)
+            frame, result, cue = item
+            try:
+                draw_overlay(frame, result, self.spine, cue)
+                if self.sink is not None:
+                    self.sink(frame, result.t)
+                self.drawn += 1
+            except BaseException as e:  # noqa: BLE001 - raised in the caller's thread
+                self._failed, self._error = True, e
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def close(self) -> None:
+        """Waits for every frame put, then raises what the sink raised, if anything."""
+        self.abandon()
+        self._raise()
+
+    def abandon(self) -> None:
+        """Stops the thread without raising: for a caller that is already failing."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def __enter__(self) -> "OverlayStage":
+        return self
+
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # already failing: that first error is the one to see
+            self.abandon()

@@ -92,7 +92,7 @@ def summarise(t: np.ndarray, labels: np.ndarray, over: np.ndarray, nhands: np.nd
               strokes: list[Stroke], events: list[SpineEvent], spine: SpineLine) -> SessionReport:
     seconds = technique_time(t, labels)
     eff = [s for s in strokes if s.type == "effleurage"]
-    pressing = [s for s in eff if not s.is_return]
+    pressing = [s for s in eff if s.phase == "stroke"]
     dur = frame_durations(t)
     # Contact breaks: stretches with no hand seen longer than the guide's tolerance.
     breaks = 0
@@ -109,7 +109,8 @@ def summarise(t: np.ndarray, labels: np.ndarray, over: np.ndarray, nhands: np.nd
             "strokes": len(pressing),
             "up": sum(s.direction == "up" for s in pressing),
             "down_wrong_way": sum(s.direction == "down" for s in pressing),
-            "returns": len(eff) - len(pressing),
+            "returns": sum(s.phase == "return" for s in eff),
+            "moves": sum(s.phase == "move" for s in eff),
             "mean_length_spine": _mean([s.length for s in pressing]),
             "mean_duration_s": _mean([s.duration for s in pressing]),
         },

@@ -2,8 +2,10 @@
 
 A glide is a run of travel along the spine in one direction. The guide asks for the pressing
 glide upward "toward the heart" and the light return "down the outside of the back", so within
-a bout the glides of the direction that runs further from the spine are the returns; what is
-left going down is the wrong way.
+a bout the glides of the direction that runs further from the spine are the returns. A glide
+going down nearer the spine than the returns beside it is the wrong way; one going down with no
+return beside it (hands moving to a new place, or up and down one line) is only a move, since
+nothing shows which way was pressed.
 """
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ class Stroke:
     end: float
     hands: list[str] = field(default_factory=list)
     direction: str | None = None     # effleurage: up (toward the head) or down
-    is_return: bool = False          # effleurage: the light return down the outside
+    phase: str = "stroke"            # effleurage: "stroke" (pressing), "return" (the light way
+                                     # back, further out) or "move" (neither can be told)
     length: float | None = None      # spine lengths
     across: float | None = None      # mean distance from the spine, spine lengths
     radius: float | None = None      # petrissage: circle radius, palm sizes
@@ -43,11 +46,15 @@ class Stroke:
     def duration(self) -> float:
         return self.end - self.start
 
+    @property
+    def is_return(self) -> bool:
+        return self.phase == "return"
+
     def to_dict(self) -> dict:
         d = {"type": self.type, "start": round(self.start, 3), "end": round(self.end, 3),
              "duration": round(self.duration, 3), "hands": self.hands}
         if self.type == "effleurage":
-            d.update(direction=self.direction, phase="return" if self.is_return else "stroke",
+            d.update(direction=self.direction, phase=self.phase,
                      length_spine=round(self.length or 0.0, 3),
                      speed_spine_per_s=round((self.length or 0.0) / max(self.duration, 1e-6), 3))
         if self.radius is not None:
@@ -120,39 +127,62 @@ def further_out(across: float, others: list[float], p: StrokeParams) -> bool:
 
 
 def mark_returns(glides: list[Stroke], p: StrokeParams) -> None:
-    """A glide is a return when it runs further from the spine than the glides of the other
-    direction just before and after it (same hand): local, so a change from one way of doing
-    effleurage to another in the same session is judged on its own strokes."""
+    """Sets each glide's phase. A glide is a return when it runs further from the spine than the
+    glides of the other direction just before and after it (same hand): local, so a change from
+    one way of doing effleurage to another in the same session is judged on its own strokes. A
+    glide going down is a pressing stroke (the wrong way) only when a return goes up beside it;
+    otherwise it is a move."""
     by_slot: dict[int, list[Stroke]] = {}
     for g in sorted(glides, key=lambda s: s.start):
         by_slot.setdefault(g.slot, []).append(g)
     for seq in by_slot.values():
-        for i, g in enumerate(seq):
-            near = []
-            for step in (-1, 1):
-                j = i + step
-                while 0 <= j < len(seq) and seq[j].direction == g.direction:
-                    j += step
-                if 0 <= j < len(seq):
-                    o = seq[j]
-                    gap = g.start - o.end if step < 0 else o.start - g.end
-                    if gap <= p.bout_gap_s:
-                        near.append(o.across)
-            g.is_return = bool(near) and further_out(g.across, near, p)
+        beside = [_beside(seq, i, p) for i in range(len(seq))]
+        for g, near in zip(seq, beside):
+            g.phase = "return" if near and further_out(g.across, [o.across for o in near], p) else "stroke"
+        for g, near in zip(seq, beside):
+            if g.direction == "down" and g.phase == "stroke" and not any(o.is_return for o in near):
+                g.phase = "move"
+
+
+def _beside(seq: list[Stroke], i: int, p: StrokeParams) -> list[Stroke]:
+    """The nearest glides of the other direction before and after seq[i], within a bout."""
+    g = seq[i]
+    near = []
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < len(seq) and seq[j].direction == g.direction:
+            j += step
+        if 0 <= j < len(seq):
+            o = seq[j]
+            gap = g.start - o.end if step < 0 else o.start - g.end
+            if gap <= p.bout_gap_s:
+                near.append(o)
+    return near
 
 
 def merge_hands(glides: list[Stroke], p: StrokeParams) -> list[Stroke]:
-    """Two hands gliding together make one stroke."""
+    """Two hands gliding together make one stroke. When the hands disagree on its phase, the
+    stroke is not called the wrong way on one hand's word: a glide down is a pressing stroke
+    only if both hands say so, a glide up is a pressing stroke if either does."""
     out: list[Stroke] = []
     for g in sorted(glides, key=lambda s: s.start):
         for o in out[-3:]:
             overlap = min(o.end, g.end) - max(o.start, g.start)
-            if (o.direction == g.direction and o.is_return == g.is_return and overlap > 0
+            if (o.direction == g.direction and overlap > 0
                     and overlap >= p.merge_overlap * min(o.duration, g.duration) and set(g.hands) - set(o.hands)):
                 o.start, o.end = min(o.start, g.start), max(o.end, g.end)
                 o.length = max(o.length or 0, g.length or 0)
                 o.hands = sorted(set(o.hands) | set(g.hands))
+                if o.phase != g.phase:
+                    o.phase = _agreed_phase(o, g)
                 break
         else:
             out.append(g)
     return out
+
+
+def _agreed_phase(a: Stroke, b: Stroke) -> str:
+    phases = {a.phase, b.phase}
+    if a.direction == "up":
+        return "stroke" if "stroke" in phases else "return"
+    return "return" if "return" in phases else "move"

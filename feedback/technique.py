@@ -100,11 +100,21 @@ def _spectral(m: int, p: "ClassifierParams") -> tuple:
 
 
 def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """All columns of `rows` at times g at once (np.interp one column at a time costs more)."""
-    j = np.clip(np.searchsorted(t, g), 1, len(t) - 1)
+    """All columns of `rows` at times g at once (np.interp one column at a time costs more).
+    Clipping by maximum/minimum in place: np.clip's dispatch costs more than its work here."""
+    last = len(t) - 1
+    j = t.searchsorted(g)
+    np.maximum(j, 1, out=j)
+    np.minimum(j, last, out=j)
     t0, t1 = t[j - 1], t[j]
-    w = np.clip((g - t0) / np.maximum(t1 - t0, 1e-9), 0.0, 1.0)[:, None]
+    w = (g - t0) / np.maximum(t1 - t0, 1e-9)
+    np.maximum(w, 0.0, out=w)
+    np.minimum(w, 1.0, out=w)
+    w = w[:, None]
     return rows[j - 1] * (1 - w) + rows[j] * w
+
+
+_LERP_COLS = [ALONG, X, Y, EXT, SIZE]
 
 
 def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> HandWindow:
@@ -112,7 +122,7 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     if len(hist) < 4:
         return HandWindow("absent", 0.0)
     t = hist[:, T]
-    first = int(np.searchsorted(t, t_now - p.window_s))
+    first = int(t.searchsorted(t_now - p.window_s))
     if len(t) - first < 4:
         return HandWindow("absent", 0.0)
     g, coverage = _grid(t[first:], t_now, p.window_s, p.rate_hz)
@@ -121,12 +131,14 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     unit = _median(hist[:, SIZE])
     if unit <= 0:
         return HandWindow("absent", 0.0)
-    # Travel along the spine over the longer window.
+    # Travel along the spine over the longer window; one interpolation for both grids.
     g_long, _ = _grid(t, t_now, p.travel_window_s, p.rate_hz)
-    along = _lerp(t, hist[:, ALONG], g_long)
+    n_long = len(g_long)
+    both = _lerp(t, hist[:, _LERP_COLS], np.concatenate((g_long, g)))
+    along = both[:n_long, 0]
     travel = float(along.max() - along.min())
 
-    cols = _lerp(t, hist[:, [X, Y, EXT, SIZE]], g)
+    cols = both[n_long:, 1:]
     xs = cols[:, 0] / unit
     ys = cols[:, 1] / unit
     ext = cols[:, 2]
@@ -138,8 +150,9 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
 
     # Oscillation: remove the linear trend, then look at the spectrum of what is left.
     k, kk, win, scale, band, band_freqs, any_band = _spectral(m, p)
-    sig = np.stack([xs, ys, ext, lsz])
-    sig = sig - sig.mean(axis=1, keepdims=True)
+    sig = np.empty((4, m))
+    sig[0], sig[1], sig[2], sig[3] = xs, ys, ext, lsz
+    sig -= sig.sum(axis=1, keepdims=True) / m
     sig = sig - np.outer(sig @ k / kk, k)
     spec = (np.abs(np.fft.rfft(sig * win, axis=1)) ** 2).sum(axis=0) * scale
     total = spec[1:].sum() + 1e-12

@@ -39,6 +39,7 @@ class Slot:
         self.buf = np.zeros((2 * capacity, N_COLS))
         self.n = 0          # samples written ever
         self.last_t = -np.inf
+        self.last_xys = (0.0, 0.0, 1.0)  # the last sample's x, y and size as floats (fast to read)
 
     def add(self, t: float, s: HandSample) -> None:
         row = (t, s.x, s.y, s.along, s.across, s.size, s.ext)
@@ -47,6 +48,7 @@ class Slot:
         self.buf[i + self.cap] = row
         self.n += 1
         self.last_t = t
+        self.last_xys = (s.x, s.y, s.size)
 
     def window(self, t_from: float) -> np.ndarray:
         """Samples with time >= t_from, oldest first (a view, do not modify)."""
@@ -80,8 +82,8 @@ class HandTracks:
             row = []
             for j, slot in enumerate(self.slots):
                 if alive[j]:
-                    last = slot.buf[(slot.n - 1) % slot.cap]
-                    row.append(math.hypot(smp.x - last[X], smp.y - last[Y]) / max(last[SIZE], 1e-6))
+                    x, y, size = slot.last_xys
+                    row.append(math.hypot(smp.x - x, smp.y - y) / max(size, 1e-6))
                 else:
                     row.append(inf)
             cost.append(row)

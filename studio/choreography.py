@@ -112,11 +112,11 @@ def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_w
     back = (phase >= t_glide + t_turn) & (phase < t_glide + t_turn + t_return)
     for mask, ret in ((glide, False), (back, True)):
         for a, b in _runs(mask):
-            if a == 0 or b == n:  # cut by the segment's edges: not a whole stroke
-                continue
             up = (not ret) != wrong_way
             m.strokes.append({"type": "effleurage", "start": float(t[a]), "end": float(t[b - 1]),
-                              "direction": "up" if up else "down", "return": ret})
+                              "direction": "up" if up else "down", "return": ret,
+                              # cut by the segment's edges: part of a stroke, not a whole one
+                              "partial": a == 0 or b == n})
     return m
 
 

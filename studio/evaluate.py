@@ -11,7 +11,10 @@ the README come from `heldout`. Metrics:
   flagged before it ends (latency = first flag - its start); the false-alarm rate is the share of
   clear frames flagged, not counting the `clear_grace_s` after an event while the alert clears;
 - effleurage direction: each truth pressing glide matched to the detected stroke overlapping it
-  most; right when that stroke has the same direction and is not taken for a return.
+  most; right when that stroke has the same direction and is not taken for a return;
+- wrong-way flags: each detected pressing glide going down (what the coach calls the wrong way)
+  is right when it overlaps a truth pressing glide going down (whole, or cut by the start or end
+  of its bout), false when it is a return or a move between techniques.
 """
 from __future__ import annotations
 
@@ -46,6 +49,8 @@ class Tally:
     glides: int = 0
     glides_right: int = 0
     glides_found: int = 0
+    wrong_way_flags: int = 0
+    wrong_way_flags_right: int = 0
 
     def add(self, sim: Simulation, rep: SessionReport, min_event_s: float = 0.3, clear_grace_s: float = 0.3) -> None:
         truth = sim.truth_labels()
@@ -74,19 +79,23 @@ class Tally:
         # Effleurage direction.
         found = [s for s in rep.strokes if s.type == "effleurage"]
         for g in sim.strokes:
-            if g["return"]:
+            if g["return"] or g.get("partial"):
                 continue
             self.glides += 1
             best, best_iou = None, 0.0
             for s in found:
-                inter = min(s.end, g["end"]) - max(s.start, g["start"])
-                union = max(s.end, g["end"]) - min(s.start, g["start"])
-                iou = inter / union if union > 0 else 0.0
+                iou = _iou(s.start, s.end, g["start"], g["end"])
                 if iou > best_iou:
                     best, best_iou = s, iou
             if best is not None and best_iou >= 0.3:
                 self.glides_found += 1
-                self.glides_right += int(best.direction == g["direction"] and not best.is_return)
+                self.glides_right += int(best.direction == g["direction"] and best.phase == "stroke")
+        wrong_way = [g for g in sim.strokes if not g["return"] and g["direction"] == "down"]
+        for s in found:
+            if s.direction == "down" and s.phase == "stroke":
+                self.wrong_way_flags += 1
+                self.wrong_way_flags_right += int(any(_iou(s.start, s.end, g["start"], g["end"]) >= 0.3
+                                                      for g in wrong_way))
 
     def metrics(self) -> dict:
         cm = self.confusion
@@ -111,8 +120,15 @@ class Tally:
         out["glide_found_rate"] = round(self.glides_found / max(self.glides, 1), 4)
         out["direction_accuracy"] = round(self.glides_right / max(self.glides_found, 1), 4)
         out["direction_accuracy_all"] = round(self.glides_right / max(self.glides, 1), 4)
+        out["wrong_way_flags"] = self.wrong_way_flags
+        out["wrong_way_flags_right"] = round(self.wrong_way_flags_right / max(self.wrong_way_flags, 1), 4)
         out["confusion"] = {"labels": list(guide.LABELS), "rows_truth": cm.tolist()}
         return out
+
+
+def _iou(a0: float, a1: float, b0: float, b1: float) -> float:
+    union = max(a1, b1) - min(a0, b0)
+    return (min(a1, b1) - max(a0, b0)) / union if union > 0 else 0.0
 
 
 def session(split: str, i: int, minutes: float = 1.5, noise: Noise | None = None) -> Simulation:
@@ -158,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{m['spine_false_alarm_rate']:.4f} of clear frames, median latency {m['spine_median_latency_s']} s "
           f"(p90 {m['spine_p90_latency_s']} s)")
     print(f"  effleurage: {m['glides']} pressing glides, found {m['glide_found_rate']:.3f}, "
-          f"direction right {m['direction_accuracy']:.3f} of found ({m['direction_accuracy_all']:.3f} of all)")
+          f"direction right {m['direction_accuracy']:.3f} of found ({m['direction_accuracy_all']:.3f} of all); "
+          f"{m['wrong_way_flags']} wrong-way flags, {m['wrong_way_flags_right']:.3f} of them right")
     print("  confusion (rows truth, cols predicted):", list(guide.LABELS))
     for name, row in zip(guide.LABELS, m["confusion"]["rows_truth"]):
         print(f"    {name:11s} {row}")

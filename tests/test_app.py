@@ -258,19 +258,60 @@ def test_overlay_draws_the_spine_band_red_while_over_the_spine():
 
     spine = SpineLine((0.8, 0.5), (0.2, 0.5), 640, 480)
 
-    class A:
-        counts = {"effleurage_up": 3, "effleurage_down": 1, "returns": 2}
-
+    counts = {"effleurage_up": 3, "effleurage_down": 1, "returns": 2}
     calm = np.full((480, 640, 3), 90, np.uint8)
-    draw_overlay(calm, FrameResult(1.0, "effleurage", False), spine, A())
+    draw_overlay(calm, FrameResult(1.0, "effleurage", False, counts=counts), spine)
     alert = np.full((480, 640, 3), 90, np.uint8)
-    draw_overlay(alert, FrameResult(1.0, "effleurage", True), spine, A(), Cue("Hands off the spine", "alert", "spine"))
+    draw_overlay(alert, FrameResult(1.0, "effleurage", True, counts=counts), spine,
+                 Cue("Hands off the spine", "alert", "spine"))
     b, g, r = (alert[240, 400].astype(int))
     assert r > g + 60 and r > b + 60          # red band on the spine
     b, g, r = (calm[250, 400].astype(int))
     assert g > r                              # green when clear
     assert (alert[-10:, :, 2].astype(int) > alert[-10:, :, 1].astype(int) + 60).mean() > 0.8  # red cue bar
     assert not np.array_equal(calm[:60, :200], np.full((60, 200, 3), 90, np.uint8))  # technique label
+
+
+def test_overlay_stage_draws_every_frame_in_order_off_the_calling_thread():
+    import threading
+
+    from feedback.analyzer import FrameResult
+    from feedback.pipeline import OverlayStage
+    from feedback.spine import SpineLine
+
+    spine = SpineLine((0.8, 0.5), (0.2, 0.5), 640, 480)
+    got, threads = [], set()
+
+    def sink(frame, t):
+        got.append((t, frame.copy()))
+        threads.add(threading.current_thread().name)
+
+    with OverlayStage(spine, sink, depth=2) as stage:
+        for i in range(12):
+            stage.put(np.full((480, 640, 3), 90, np.uint8), FrameResult(i / 30, "effleurage", i % 2 == 1))
+    assert [t for t, _ in got] == [i / 30 for i in range(12)] and stage.drawn == 12
+    assert threads == {"overlay"}
+    assert all(not np.array_equal(f, np.full_like(f, 90)) for _, f in got)  # drawn on
+    b, g, r = got[1][1][240, 400].astype(int)
+    assert r > g + 60  # frame 1 was over the spine: its own result was drawn, not a neighbour's
+
+
+def test_overlay_stage_raises_what_the_sink_raised_and_never_hangs():
+    from feedback.analyzer import FrameResult
+    from feedback.pipeline import OverlayStage
+    from feedback.spine import SpineLine
+
+    spine = SpineLine((0.8, 0.5), (0.2, 0.5), 640, 480)
+
+    def sink(frame, t):
+        raise OSError("disk full")
+
+    stage = OverlayStage(spine, sink, depth=1)
+    with pytest.raises(OSError, match="disk full"):
+        for i in range(50):  # more frames than the queue holds: put() must not block for ever
+            stage.put(np.zeros((48, 64, 3), np.uint8), FrameResult(i / 30, "idle", False))
+        stage.close()
+    stage.abandon()  # stopping twice is harmless
 
 
 # -- the live session behind the page (the webrtc callback, without a browser) -------------------

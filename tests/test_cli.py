@@ -48,6 +48,38 @@ def test_track_to_json_on_stdout(track):
     assert rep["summary"]["seconds_per_label"]["tapotement"] > 2
 
 
+def test_summary_alone_is_a_few_lines_for_a_person(track):
+    with_spine, _, sim = track
+    p = cli("analyze", with_spine, "--summary")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert 4 <= len(lines) <= 10 and not p.stdout.lstrip().startswith("{")
+    assert lines[0].startswith("session ") and any(line.split()[0] == "tapotement" for line in lines[1:])
+
+
+def test_mediapipe_notes_are_kept_off_the_terminal_unless_something_fails():
+    code = """if True:
+        import os, sys
+        from tracker.hands import native_logs_hidden
+        with native_logs_hidden():
+            os.write(2, b"native note\\n")
+            print("progress", file=sys.stderr)
+        try:
+            with native_logs_hidden(expected=(KeyError,)):
+                os.write(2, b"expected failure note\\n")
+                raise KeyError
+        except KeyError:
+            pass
+        with native_logs_hidden():
+            os.write(2, b"why it failed\\n")
+            raise RuntimeError("boom")
+    """
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert "progress" in p.stderr and "native note" not in p.stderr
+    assert "expected failure note" not in p.stderr
+    assert "why it failed" in p.stderr and "boom" in p.stderr and p.returncode == 1
+
+
 def test_spine_flag_overrides_and_missing_spine_is_an_error(track):
     _, without, sim = track
     p = cli("analyze", without)

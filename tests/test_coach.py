@@ -35,7 +35,8 @@ def keys(cues):
 
 
 def down_glide(t, is_return=False):
-    return Stroke("effleurage", t - 1.5, t, ["right"], direction="down", is_return=is_return, length=0.6)
+    return Stroke("effleurage", t - 1.5, t, ["right"], direction="down", phase="return" if is_return else "stroke",
+                  length=0.6)
 
 
 # -- the spine alert ------------------------------------------------------------------------

@@ -199,6 +199,51 @@ def test_video_source_timestamps(tmp_path: Path) -> None:
         assert abs(frame.mean() - 4 * 3 * k) < 4  # the frame really is frame 3k
 
 
+def test_read_ahead_gives_the_same_frames_and_stops_its_thread(tmp_path: Path) -> None:
+    import threading
+
+    from tracker import VideoSource
+
+    path = tmp_path / "v.mp4"
+    _write_video(path, 50)
+    for stride in (1, 3):
+        plain = list(VideoSource(path, stride=stride, read_ahead=0))
+        ahead = list(VideoSource(path, stride=stride, read_ahead=2))
+        assert [t for t, _ in ahead] == [t for t, _ in plain]
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(ahead, plain))
+
+    def readers() -> int:
+        return sum(th.name == "video-read-ahead" for th in threading.enumerate())
+
+    before = readers()
+    src = VideoSource(path, read_ahead=2)
+    for i, _ in enumerate(src):
+        if i == 3:
+            assert readers() == before + 1
+            break
+    src.close()  # leaving a loop early: close() ends the decoding thread
+    assert readers() == before
+    with pytest.raises(ValueError):
+        VideoSource(path, read_ahead=-1)
+
+
+def test_read_ahead_hands_a_decoding_failure_to_the_reader(tmp_path: Path) -> None:
+    from tracker import VideoSource
+
+    path = tmp_path / "v.mp4"
+    _write_video(path, 10)
+    src = VideoSource(path, read_ahead=2)
+
+    def broken() -> None:
+        raise OSError("disk gone")
+
+    src._read_next = broken  # type: ignore[method-assign]
+    frames = iter(src)
+    next(frames)  # the first frame was decoded on open
+    with pytest.raises(OSError, match="disk gone"):
+        next(frames)
+
+
 class _ScriptedStamps:
     """A capture whose container timestamps (ms) are scripted: to test the fallbacks."""
 
@@ -219,13 +264,15 @@ class _ScriptedStamps:
     ([0.0, 40.0, 80.0, 40.0, 80.0, 200.0], [0.0, 0.04, 0.08, 0.12, 0.16, 0.2]),  # kept increasing
     ([0.0, 50.0, 90.0, 150.0, 180.0, 240.0], [0.0, 0.05, 0.09, 0.15, 0.18, 0.24]),  # own times win
 ])
+@pytest.mark.parametrize("read_ahead", [0, 4])
 def test_video_source_timestamp_fallbacks(tmp_path: Path, stamps: list[float],
-                                          expected: list[float]) -> None:
+                                          expected: list[float], read_ahead: int) -> None:
     from tracker import VideoSource
 
     _write_video(tmp_path / "v.mp4", 6)
-    src = VideoSource(tmp_path / "v.mp4")
-    src._cap = _ScriptedStamps(src._cap, stamps)  # type: ignore[assignment]
+    src = VideoSource(tmp_path / "v.mp4", read_ahead=read_ahead)
+    # The first frame is read (and stamped, at 0 by the real container) on open.
+    src._cap = _ScriptedStamps(src._cap, stamps[1:])  # type: ignore[assignment]
     assert [t for t, _ in src] == pytest.approx(expected)
 
 

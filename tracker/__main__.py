@@ -129,9 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from .source import SourceError
 
+    from .hands import native_logs_hidden
+
     try:
         if args.command == "track":
-            return cmd_track(args)
+            with native_logs_hidden(expected=(SourceError, OSError, KeyboardInterrupt)):
+                return cmd_track(args)
     except SourceError as e:
         _say(f"error: {e}")
         return 2

@@ -8,8 +8,13 @@ MediaPipe is imported lazily so that importing `tracker` stays light.
 """
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import sys
+import tempfile
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import cv2
 import numpy as np
@@ -94,3 +99,32 @@ class HandDetector:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def native_logs_hidden(expected: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Keeps MediaPipe's C++ start-up notes ("Created TensorFlow Lite XNNPACK delegate", absl
+    warnings), which go straight to file descriptor 2 on every graph, off a command line's
+    terminal. Python's own sys.stderr still reaches the terminal meanwhile (progress, errors).
+    If the block raises, what was held back is shown, since it may explain why; unless the
+    error is one of `expected` (which the caller reports in its own words)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    own = io.TextIOWrapper(os.fdopen(os.dup(saved), "wb", buffering=0), write_through=True)
+    previous = sys.stderr
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        sys.stderr = own
+        try:
+            yield
+        except BaseException as e:
+            if not isinstance(e, expected):
+                os.dup2(saved, 2)
+                held.seek(0)
+                os.write(saved, held.read())
+            raise
+        finally:
+            sys.stderr = previous
+            own.close()
+            os.dup2(saved, 2)
+            os.close(saved)

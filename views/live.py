@@ -186,7 +186,7 @@ class LiveSession:
         if self.processor is None or self.spine is None or (self.spine.width, self.spine.height) != (w, h):
             self._close_processor()
             self.spine = SpineLine.from_points(self.points, w, h, "calibration")
-            self.processor = FrameProcessor(self.spine, draw=False)
+            self.processor = FrameProcessor(self.spine)
             self.coach = Coach(self.level)
             self.t0 = t_abs
             self.frames = 0
@@ -200,7 +200,7 @@ class LiveSession:
         t = t_abs - self.t0
         result = self.processor.process(img, t)
         cue = self.coach.update(result, self.processor.analyzer)
-        draw_overlay(img, result, self.spine, self.processor.analyzer, cue)
+        draw_overlay(img, result, self.spine, cue)
         if self.writer is not None:
             self.writer.write(img, t)
         self.frames += 1

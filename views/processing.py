@@ -19,7 +19,6 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 
 from feedback.coach import Coach  # noqa: E402
-from feedback.overlay import draw_overlay  # noqa: E402
 from feedback.report import SessionReport  # noqa: E402
 from feedback.spine import SpineError, SpineLine  # noqa: E402
 from tracker.types import SpinePoints  # noqa: E402
@@ -208,7 +207,7 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
     The annotated video goes to a temporary file that is read back and deleted at once: nothing
     is left on disk. Without `spine_points` MediaPipe Pose looks for the person (SpineError if
     it finds none). Raises SourceError for a file that cannot be read."""
-    from feedback.pipeline import FrameProcessor
+    from feedback.pipeline import FrameProcessor, OverlayStage
     from tracker.source import VideoSource
 
     path = Path(path)
@@ -219,7 +218,7 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
         else:
             spine = auto_spine(path, src.width, src.height)
         expected = -(-src.frame_count // stride) if src.frame_count else 0
-        processor = FrameProcessor(spine, draw=False)
+        processor = FrameProcessor(spine)
         coach = Coach(level)
         tmp_path = None
         writer = None
@@ -230,23 +229,28 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
             writer = VideoWriter(tmp_path, src.width, src.height, src.fps / stride)
         frames = 0
         video = None
+        # Drawing and encoding run in a second thread while MediaPipe tracks the next frame.
+        stage = OverlayStage(spine, writer.write) if writer is not None else None
         try:
             for t, frame in src:
                 result = processor.process(frame, t)
                 cue = coach.update(result, processor.analyzer)
-                if writer is not None:
-                    draw_overlay(frame, result, spine, processor.analyzer, cue)
-                    writer.write(frame, t)
+                if stage is not None:
+                    stage.put(frame, result, cue)
                 frames += 1
                 if progress is not None and (frames % 5 == 0 or frames == expected):
                     progress(frames, expected)
             report = processor.finish()
-            if writer is not None:
+            if stage is not None:
+                stage.close()
+                stage = None
                 writer.close()
                 writer = None
                 video = tmp_path.read_bytes() if frames else None
         finally:
             processor.close()
+            if stage is not None:
+                stage.abandon()  # an error is on its way out: do not hide it
             if writer is not None:
                 try:
                     writer.close()
