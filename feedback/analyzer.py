@@ -22,7 +22,7 @@ from . import guide
 from .report import SessionReport, label_spans, summarise
 from .safety import SafetyParams, SpineGuard
 from .spine import SpineLine
-from .strokes import GlideTracker, Stroke, StrokeParams, further_out, mark_returns, merge_hands
+from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands
 from .technique import ClassifierParams, HandWindow, combine, window_features
 from .tracks import ACROSS, ALONG, SIZE, Y, HandSample, HandTracks
 
@@ -136,7 +136,9 @@ class SessionAnalyzer:
             if g is not None:
                 g.hands = [side]
                 self.glides.append(g)
-                ended = self._count_live(g) or ended
+                # Kneading and tapping travel along the back too: only effleurage has glides.
+                if self.live_label == "effleurage":
+                    ended = self._count_live(g) or ended
         for slot in (0, 1):
             if not self.tracks.slots[slot].alive(t, self.tracks.max_gap_s):
                 self.glide[slot].reset()
@@ -210,16 +212,26 @@ class SessionAnalyzer:
             g.phase = "move"  # as in mark_returns: no return beside it shows which way was pressed
         else:
             g.phase = "stroke"
-        # Both hands glide together: count a stroke once.
-        twin = any(s.slot != g.slot and s.direction == g.direction
-                   and min(s.end, g.end) - max(s.start, g.start) > 0.5 * min(s.duration, g.duration)
-                   for s in self._judged[-3:])
-        if not twin:
-            if g.phase != "move":
-                self.counts["returns" if g.is_return else "effleurage_" + g.direction] += 1
+        # Both hands glide together: count a stroke once, in the phase both hands agree on (as
+        # in the report: one hand alone does not make a glide down the wrong way).
+        twin = next((s for s in reversed(self._judged[-3:]) if s.slot != g.slot and s.direction == g.direction
+                     and min(s.end, g.end) - max(s.start, g.start) > 0.5 * min(s.duration, g.duration)), None)
+        if twin is None:
+            self._count(g, +1)
+        elif twin.phase != g.phase:
+            agreed = agreed_phase(twin, g)
+            if agreed != twin.phase:  # re-judged now that the other hand is in
+                self._count(twin, -1)
+                twin.phase = agreed
+                self._count(twin, +1)
+            g.phase = agreed
         self._judged.append(g)
         del self._judged[:-6]
         return g
+
+    def _count(self, g: Stroke, step: int) -> None:
+        if g.phase != "move":
+            self.counts["returns" if g.is_return else "effleurage_" + g.direction] += step
 
     # -- whole session -----------------------------------------------------------------------
     def final_labels(self) -> np.ndarray:

@@ -144,7 +144,7 @@ def draw_status(img: np.ndarray, result) -> None:
     x0, y0 = int(8 * s), int(8 * s)
     _, _, _, y1 = _text_box(img, label.upper(), (x0, y0), 0.8 * s, max(1, int(round(2 * s))), bg=color, alpha=0.8)
     counts = getattr(result, "counts", None) or {}
-    line = (f"glides  up {counts.get('effleurage_up', 0)}  down {counts.get('effleurage_down', 0)}  "
+    line = (f"glides  up {counts.get('effleurage_up', 0)}  wrong way {counts.get('effleurage_down', 0)}  "
             f"returns {counts.get('returns', 0)}")
     _text_box(img, line, (x0, y1 + int(4 * s)), 0.5 * s, 1, alpha=0.6, pad=5)
     # Top right: time into the session.

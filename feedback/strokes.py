@@ -174,14 +174,15 @@ def merge_hands(glides: list[Stroke], p: StrokeParams) -> list[Stroke]:
                 o.length = max(o.length or 0, g.length or 0)
                 o.hands = sorted(set(o.hands) | set(g.hands))
                 if o.phase != g.phase:
-                    o.phase = _agreed_phase(o, g)
+                    o.phase = agreed_phase(o, g)
                 break
         else:
             out.append(g)
     return out
 
 
-def _agreed_phase(a: Stroke, b: Stroke) -> str:
+def agreed_phase(a: Stroke, b: Stroke) -> str:
+    """The phase of one stroke made by two hands that disagree (see merge_hands)."""
     phases = {a.phase, b.phase}
     if a.direction == "up":
         return "stroke" if "stroke" in phases else "return"

@@ -148,6 +148,19 @@ def test_two_hands_that_disagree_do_not_make_a_wrong_way_stroke():
     assert merge_hands(up, StrokeParams())[0].phase == "stroke"
 
 
+def test_live_counts_rejudge_a_stroke_when_the_other_hand_disagrees():
+    from feedback import SessionAnalyzer, SpineLine
+
+    an = SessionAnalyzer(SpineLine((0.5, 0.2), (0.5, 0.8), 640, 480))
+    left = _glide(2, "down", 0.1, 1, "left")
+    an._judge(left, [_glide(0, "up", 0.25, 1, "left")])  # nearer the spine than its return: wrong way
+    assert an.counts == {"effleurage_up": 0, "effleurage_down": 1, "returns": 0}
+    right = _glide(2.1, "down", 0.3, 0, "right")
+    an._judge(right, [_glide(0, "up", 0.1, 0, "right")])  # the other hand was returning
+    assert an.counts == {"effleurage_up": 0, "effleurage_down": 0, "returns": 1}
+    assert left.phase == right.phase == "return"
+
+
 def test_wrong_way_effleurage_is_reported_as_down():
     sim, rep = run([Segment("wrong_way", 20)], 42)
     pressing = [s for s in rep.strokes if s.type == "effleurage" and s.phase == "stroke"]

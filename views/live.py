@@ -263,7 +263,7 @@ def _panel(live: LiveSession, playing: bool) -> None:
     c = snap["counts"]
     cols = st.columns(3)
     cols[0].metric("Glides up", c.get("effleurage_up", 0))
-    cols[1].metric("Glides down", c.get("effleurage_down", 0),
+    cols[1].metric("Glides the wrong way", c.get("effleurage_down", 0),
                    help="Pressing glides toward the hips (the guide: press upward, toward the heart)")
     cols[2].metric("Spine alerts", snap["spine_alerts"])
     if snap["cues"]:
