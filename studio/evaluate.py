@@ -1,9 +1,9 @@
-"""Accuracy of the analysis on simulated sessions, on a tuning split or the held-out split.
+"""Accuracy of the analysis on simulated sessions, on the tuning split or a held-out one.
 
-    python -m studio.evaluate --split heldout --sessions 40
+    python -m studio.evaluate --split final --sessions 40
 
-Seeds of the two splits never overlap: thresholds are tuned on `tune` only, and the figures in
-the README come from `heldout`. Metrics:
+Seeds of the splits never overlap: thresholds are tuned on `tune` only, and the figures in the
+README come from `final` (see SPLITS for why not `heldout`). Metrics:
 - per-frame technique: precision, recall, F1 per class and macro-F1 over effleurage,
   petrissage, tapotement and idle (frames whose truth is "other" count as errors when a
   technique is predicted for them);
