@@ -6,7 +6,6 @@ message when there is no sample video.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -16,9 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# Before OpenCV loads: no FFmpeg chatter between the bench's lines.
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+from tracker.console import OneLineParser  # first: no FFmpeg chatter between the bench's lines
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
@@ -44,14 +41,8 @@ TARGETS = {"ratio": 0.90, "analysis_fps": 20_000, "analysis_p99_ms": 1.0, "revie
            "live_mb_per_hour": 5.0}
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
-        sys.stderr.write(f"{self.prog}: {message}\n")
-        sys.exit(2)
-
-
 def main(argv: list[str] | None = None) -> int:
-    ap = _Parser(prog="python -m bench", description="Benchmarks of the massage coach.")
+    ap = OneLineParser(prog="python -m bench", description="Benchmarks of the massage coach.")
     ap.add_argument("--quick", action="store_true", help="a short run (under a minute)")
     ap.add_argument("--sample", type=Path, help="video to use (default: the longest 640x480 mp4 in sample_videos/)")
     ap.add_argument("--json", action="store_true", help="print all results as one JSON object")

@@ -6,23 +6,12 @@ and a one-line reason on stderr.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from pathlib import Path
 
-# Before OpenCV loads: FFmpeg would print its own lines for a bad file ("moov atom not
-# found"), breaking the one-line error; our InputError says it.
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+from tracker.console import OneLineParser  # first: quiets OpenCV before it loads
 
-from .spine import SpineError  # noqa: E402
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
-        sys.stderr.write(f"{self.prog}: {message}\n")
-        sys.exit(2)
+from .spine import SpineError
 
 
 def _fail(message: str) -> int:
@@ -31,8 +20,8 @@ def _fail(message: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = _Parser(prog="python -m feedback", description="Analyse a massage session.")
-    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    ap = OneLineParser(prog="python -m feedback", description="Analyse a massage session.")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     an = sub.add_parser("analyze", help="analyse a video or a .jsonl track and write the report as JSON")
     an.add_argument("input", help="video file (mp4, mov, avi, webm) or track file (.jsonl)")
     an.add_argument("--spine", help="spine line HX,HY,SX,SY: base of the neck then sacrum, 0-1 image coordinates")

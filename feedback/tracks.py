@@ -58,9 +58,6 @@ class Slot:
         start = np.searchsorted(view[:, T], t_from)
         return view[start:]
 
-    def last(self) -> np.ndarray:
-        return self.buf[(self.n - 1) % self.cap]
-
     def alive(self, t: float, max_gap_s: float) -> bool:
         return self.n > 0 and t - self.last_t <= max_gap_s
 

@@ -9,28 +9,17 @@ from __future__ import annotations
 import argparse
 import errno
 import math
-import os
 import sys
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import Sequence
 
-# Before OpenCV loads: FFmpeg and OpenCV would print their own lines for a bad file
-# ("moov atom not found"), breaking the one-line error promise. Our SourceError says it.
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
-
-from .types import SpinePoints  # noqa: E402  (light: no cv2, no mediapipe)
+from .console import OneLineParser  # first: quiets OpenCV before it loads
+from .types import SpinePoints  # (light: no cv2, no mediapipe)
 
 # An automatic spine below this confidence is left out: a wrong spine is worse than none,
 # because the analysis would warn about pressure on a spine that is not there.
 MIN_SPINE_CONFIDENCE = 0.5
 SPINE_SAMPLE_FRAMES = 8
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # argparse prints the usage block too; one line is enough (and promised).
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def parse_spine(text: str) -> SpinePoints:
@@ -61,8 +50,8 @@ def _positive_int(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m tracker", description="Hand tracking for the massage coach.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog="python -m tracker", description="Hand tracking for the massage coach.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     track = sub.add_parser("track", help="write a track file (JSON Lines) of the hands in a video")
     track.add_argument("video", help="video file")
     track.add_argument("--out", required=True, help="output track file (.jsonl)")

@@ -14,14 +14,11 @@ from typing import Callable
 
 import numpy as np
 
-# Before OpenCV loads: FFmpeg would print its own lines for a bad upload ("moov atom not found").
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
-
-from feedback.coach import Coach  # noqa: E402
-from feedback.report import SessionReport  # noqa: E402
-from feedback.spine import SpineError, SpineLine  # noqa: E402
-from tracker.types import SpinePoints  # noqa: E402
+import tracker.console  # noqa: F401  first: FFmpeg stays quiet about a bad upload ("moov atom not found")
+from feedback.coach import Coach
+from feedback.report import SessionReport
+from feedback.spine import SpineError, SpineLine
+from tracker.types import SpinePoints
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = ROOT / "sample_videos"
