@@ -6,7 +6,6 @@ the video, creating the detector, every frame, and finish().
 """
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import asdict
@@ -21,7 +20,7 @@ from feedback.spine import SpineLine
 from tracker.hands import DetectorOptions
 from tracker.source import VideoSource
 
-# When a sample has no truth file beside it: a plausible line down the middle of the image.
+# When a sample has no spine calibration beside it: a plausible line down the middle of the image.
 DEFAULT_SPINE = ((0.5, 0.25), (0.5, 0.75))
 
 
@@ -50,13 +49,14 @@ def find_sample(folder: Path) -> Path | None:
 
 
 def sample_spine(path: Path, width: int, height: int) -> SpineLine:
-    """The spine of the sample's truth file (NAME.truth.json), else DEFAULT_SPINE."""
-    truth = path.with_suffix(".truth.json")
-    try:
-        s = json.loads(truth.read_text())["spine"]
-        return SpineLine(tuple(s["head"]), tuple(s["sacrum"]), width, height, source="truth file")
-    except (OSError, ValueError, KeyError, TypeError):
-        return SpineLine(*DEFAULT_SPINE, width, height, source="default (no truth file)")
+    """The spine that comes with the sample, as the app finds it (NAME.spine.json, else the
+    truth file's), else DEFAULT_SPINE."""
+    from views.processing import sample_spine as bundled_spine
+
+    pts = bundled_spine(path)
+    if pts is None:
+        return SpineLine(*DEFAULT_SPINE, width, height, source="default (no calibration with the sample)")
+    return SpineLine.from_points(pts, width, height, source="the sample's calibration")
 
 
 def decode(path: Path, n: int) -> list[tuple[float, np.ndarray]]:
