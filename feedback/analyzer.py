@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -92,6 +92,8 @@ class SessionAnalyzer:
         self._pending: dict[int, Stroke] = {}  # a glide waiting for one of the other direction
         self._judged: list[Stroke] = []
         self._last_t = -np.inf
+        self._slot_side = ["right", "right"]  # each hand's side of the spine when last seen
+        self._report: SessionReport | None = None
 
     # -- per frame ---------------------------------------------------------------------------
     def _sample(self, lm: np.ndarray) -> HandSample:
@@ -120,6 +122,8 @@ class SessionAnalyzer:
         return HandSample(cx, cy, along, across, size, ext, dist, 0.0 <= along <= 1.0)
 
     def push(self, frame: HandFrame) -> FrameResult:
+        if self._report is not None:
+            raise RuntimeError("this session is finished: push() after finish() (start a new SessionAnalyzer)")
         t = float(frame.t)
         if t <= self._last_t:  # duplicate or out-of-order timestamp: nudge, never reorder
             t = self._last_t + 1e-4
@@ -130,6 +134,7 @@ class SessionAnalyzer:
         ended = None
         for slot, s in assigned:
             side = "right" if s.across >= 0 else "left"
+            self._slot_side[slot] = side
             states.append(HandState(slot, side, s.x / self.spine.width, s.y / self.spine.height, s.along,
                                     s.across, s.spine_dist))
             g = self.glide[slot].update(t, s.along, s.across)
@@ -151,7 +156,10 @@ class SessionAnalyzer:
         self._t.append(t)
         self._over.append(over)
         self._nhands.append(min(len(states), 255))
-        return FrameResult(t, self.live_label, over, states, ended, frame, dict(self.counts))
+        # A copy of the glide: the live judge may still re-judge it when the other hand's glide ends,
+        # and a result once handed out does not change.
+        return FrameResult(t, self.live_label, over, states, replace(ended) if ended else None, frame,
+                           dict(self.counts))
 
     def _safety_input(self, t: float, st: HandState) -> tuple:
         """Where a hand touches the back. A tapping hand spends most of its time in the air, and
@@ -246,23 +254,30 @@ class SessionAnalyzer:
         return dec[np.minimum(idx, len(dec) - 1)]
 
     def finish(self) -> SessionReport:
+        """The session's report. Repeatable (the same report each time); no push() after it."""
+        if self._report is not None:
+            return self._report
         t_end = self._t[-1] if self._t else 0.0
         for gt in self.glide:
             g = gt.flush()
             if g is not None:
-                g.hands = ["right" if g.across >= 0 else "left"]
+                # `across` is a mean distance (unsigned): the side is where the hand was last seen.
+                g.hands = [self._slot_side[g.slot]]
                 self.glides.append(g)
         self.guard.close(t_end)
         t = np.frombuffer(self._t, dtype=np.float64).copy()
         codes = self.final_labels()
         labels = np.asarray(guide.LABELS, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
-        glides = [g for g in self.glides if _share(t, labels, g.start, g.end, "effleurage") >= 0.5]
+        # Copies: the report's own strokes, so that judging them leaves the live ones as handed out.
+        glides = [replace(g, hands=list(g.hands)) for g in self.glides
+                  if _share(t, labels, g.start, g.end, "effleurage") >= 0.5]
         mark_returns(glides, self.o.strokes)
         strokes = merge_hands(glides, self.o.strokes) + self._technique_spans(t, labels)
         strokes.sort(key=lambda s: s.start)
-        return summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
-                         np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes,
-                         self.guard.events, self.spine)
+        self._report = summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
+                                 np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes,
+                                 list(self.guard.events), self.spine)
+        return self._report
 
     def _technique_spans(self, t: np.ndarray, labels: np.ndarray) -> list[Stroke]:
         """Kneading and tapping bouts, with tempo, radius and rate from the decisions inside."""

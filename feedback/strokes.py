@@ -165,19 +165,23 @@ def merge_hands(glides: list[Stroke], p: StrokeParams) -> list[Stroke]:
     stroke is not called the wrong way on one hand's word: a glide down is a pressing stroke
     only if both hands say so, a glide up is a pressing stroke if either does."""
     out: list[Stroke] = []
+    slots: list[set[int]] = []  # the hands (tracker slots) already in each stroke of `out`
     for g in sorted(glides, key=lambda s: s.start):
-        for o in out[-3:]:
+        for o, mine in zip(out[-3:], slots[-3:]):
             overlap = min(o.end, g.end) - max(o.start, g.start)
+            # Another hand, not the side name: two hands on one side of the spine glide together too.
             if (o.direction == g.direction and overlap > 0
-                    and overlap >= p.merge_overlap * min(o.duration, g.duration) and set(g.hands) - set(o.hands)):
+                    and overlap >= p.merge_overlap * min(o.duration, g.duration) and g.slot not in mine):
                 o.start, o.end = min(o.start, g.start), max(o.end, g.end)
                 o.length = max(o.length or 0, g.length or 0)
                 o.hands = sorted(set(o.hands) | set(g.hands))
+                mine.add(g.slot)
                 if o.phase != g.phase:
                     o.phase = agreed_phase(o, g)
                 break
         else:
             out.append(g)
+            slots.append({g.slot})
     return out
 
 

@@ -268,3 +268,38 @@ def test_live_counts_judge_direction_as_the_guide_does(technique, seed):
     else:
         assert good == 0 and abs(wrong - truth) <= 1
     assert all(s.type == "effleurage" for s in judged)
+
+
+# -- a session's results once handed out ----------------------------------------------------
+
+def test_finish_is_repeatable_and_leaves_earlier_results_unchanged():
+    import copy
+
+    rng = np.random.default_rng(7)
+    rig = random_rig(rng)
+    sim = simulate([Segment("effleurage", 14), Segment("petrissage", 6)], rig, rng)
+    an = SessionAnalyzer(SpineLine.from_points(sim.spine, rig.camera.width, rig.camera.height))
+    handed = [copy.deepcopy(r.stroke) for r in map(an.push, sim.frames) if r.stroke is not None]
+    assert handed
+    first = an.finish().to_dict()
+    assert an.finish().to_dict() == first
+    # The strokes handed out live were not re-judged or merged by the report.
+    an2 = SessionAnalyzer(SpineLine.from_points(sim.spine, rig.camera.width, rig.camera.height))
+    live = [r.stroke for r in map(an2.push, sim.frames) if r.stroke is not None]
+    snapshot = copy.deepcopy(live)
+    an2.finish()
+    assert live == snapshot
+    with pytest.raises(RuntimeError, match="finished"):
+        an.push(sim.frames[-1])
+
+
+def test_two_hands_gliding_on_one_side_are_one_stroke():
+    """A stroke made by two hands counts once even when both hands are on one side of the spine
+    (merging is by hand, not by side name)."""
+    from feedback.strokes import Stroke, StrokeParams, merge_hands
+
+    a = Stroke("effleurage", 1.0, 3.0, hands=["right"], direction="up", length=0.8, across=0.1, slot=0)
+    b = Stroke("effleurage", 1.1, 3.1, hands=["right"], direction="up", length=0.8, across=0.2, slot=1)
+    c = Stroke("effleurage", 1.2, 3.0, hands=["right"], direction="up", length=0.8, across=0.2, slot=0)
+    merged = merge_hands([a, b, c], StrokeParams())
+    assert len(merged) == 2  # a and b are one stroke; c is the first hand's next glide, not a twin
