@@ -130,7 +130,8 @@ class VideoSource(_Capture):
     wait in memory); 0 decodes each frame when it is asked for.
     """
 
-    def __init__(self, path: str | Path, stride: int = 1, read_ahead: int = DEFAULT_READ_AHEAD) -> None:
+    def __init__(self, path: str | Path, stride: int = 1, read_ahead: int = DEFAULT_READ_AHEAD,
+                 start_frame: int = 0) -> None:
         self.path = Path(path)
         self.stride = _check_stride(stride)
         if isinstance(read_ahead, bool) or not isinstance(read_ahead, int) or read_ahead < 0:
@@ -146,6 +147,9 @@ class VideoSource(_Capture):
         if not self._cap.isOpened():
             self._cap.release()
             raise SourceError(f"not a readable video: {self.path}")
+        if start_frame > 0:  # FFmpeg seeks to the key frame before and decodes up to this one
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, start_frame)
+        self._index = start_frame
         ok, first = self._cap.read()
         if not ok or first is None or first.ndim != 3:
             self._cap.release()
@@ -157,7 +161,6 @@ class VideoSource(_Capture):
         count = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
         # Container estimate (exact for most mp4s, approximate for some webm/avi); 0 if unknown.
         self.frame_count = int(count) if math.isfinite(count) and count > 0 else 0
-        self._index = 0
         self._prev: float | None = None
         self._first: tuple[float, np.ndarray] | None = (self._time(), first)
         self._reader: _ReadAhead | None = None

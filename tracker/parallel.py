@@ -1,0 +1,102 @@
+"""Track a recording on every core: its parts in separate processes, the landmarks joined.
+
+MediaPipe keeps one core busy per graph, so a recording is cut into consecutive parts by frame
+index and each part is tracked by its own process (its own decoder and graph). A part after the
+first starts `warmup_frames` early and throws those results away, so that its graph is already
+tracking the hands when its own frames begin: the joined track then differs from a one-process
+run by at most a few frames at each join (the graph's smoothing state), not by a cold start.
+
+Timestamps are the container's, as in `VideoSource`, so the parts join in time exactly.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Iterator
+
+from .hands import DetectorOptions
+from .pipeline import Progress, track_frames, track_video
+from .source import SourceError, VideoSource
+from .types import HandFrame
+
+# Below this many frames a second process costs more (start-up, model load) than it saves.
+MIN_FRAMES_PER_PART = 300
+# Frames a later part tracks before its own first frame (about a second at 30 fps).
+WARMUP_FRAMES = 30
+
+
+def plan_parts(frame_count: int, parts: int, stride: int = 1,
+               min_frames: int = MIN_FRAMES_PER_PART) -> list[tuple[int, int]]:
+    """[start, end) frame indices of each part: as many parts as asked that keep at least
+    `min_frames` each, starts on the stride's grid so that the joined track samples the same
+    frames as a one-process run."""
+    if frame_count <= 0 or parts <= 1:
+        return [(0, max(frame_count, 0))]
+    parts = max(1, min(parts, frame_count // max(min_frames, 1)))
+    cuts = [round(frame_count * k / parts) // stride * stride for k in range(parts + 1)]
+    cuts[-1] = frame_count
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _track_part(path: str, start: int, end: int, warmup: int, stride: int,
+                options: DetectorOptions | None) -> list[HandFrame]:
+    """One part, in its own process: frames [start, end) of the video, every stride-th."""
+    first = max(0, start - warmup * stride)
+    first -= first % stride
+    out = []
+    keep_from: list[float] = []  # the time of frame `start`, once it has been read
+    with VideoSource(path, stride=stride, start_frame=first) as source:
+        def frames() -> Iterator[tuple[float, object]]:
+            index = first
+            for t, frame in source:
+                if index >= end:
+                    return
+                if index >= start and not keep_from:
+                    keep_from.append(t)
+                yield t, frame
+                index += stride
+
+        # Frames before `start` only warm the graph up; each result comes back after its frame
+        # was read, so `keep_from` is known by the time the first frame to keep is tracked.
+        for hand_frame in track_frames(frames(), options):
+            if keep_from and hand_frame.t >= keep_from[0]:
+                out.append(hand_frame)
+    return out
+
+
+def track_video_parallel(path: str | Path, detector_options: DetectorOptions | None = None,
+                         stride: int = 1, parts: int | None = None,
+                         progress: Progress | None = None) -> list[HandFrame]:
+    """The HandFrames of a whole video, tracked in `parts` processes (default: one per core).
+
+    Falls back to one process when the video is short or its frame count unknown (a container
+    that does not say cannot be cut by index). Raises SourceError for an unreadable video."""
+    path = Path(path)
+    with VideoSource(path, stride=stride, read_ahead=0) as probe:
+        count = probe.frame_count
+    plan = plan_parts(count, parts or os.cpu_count() or 1, stride)
+    if len(plan) == 1:
+        return list(track_video(path, detector_options, stride=stride, progress=progress))
+    expected = sum(-(-(b - a) // stride) for a, b in plan)
+    # spawn: MediaPipe and OpenCV hold threads that a forked child would inherit half-made.
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(plan), mp_context=ctx) as pool:
+        futures = [pool.submit(_track_part, str(path), a, b, 0 if a == 0 else WARMUP_FRAMES, stride,
+                               detector_options) for a, b in plan]
+        results = []
+        for f in futures:
+            try:
+                results.append(f.result())
+            except SourceError:
+                raise
+            if progress is not None:
+                progress(sum(map(len, results)), expected)
+    joined = [hf for part in results for hf in part]
+    # A container's index and its timestamps can disagree by a frame at a seek: keep time increasing.
+    out: list[HandFrame] = []
+    for hf in joined:
+        if not out or hf.t > out[-1].t:
+            out.append(hf)
+    return out
