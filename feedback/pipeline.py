@@ -118,7 +118,8 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
             raise InputError(f"{path}: {e}") from None
         return Analysis(report, spine, header.width, header.height, header.fps)
 
-    from tracker.pipeline import sample_frames, track_video, video_header
+    from tracker.parallel import track_video_parallel
+    from tracker.pipeline import sample_frames, video_header
     from tracker.source import SourceError
 
     if calibration is None and not spine_flag:
@@ -129,7 +130,7 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
             calibration = saved_calibration(header.width, header.height)
         pose = None if (spine_flag or calibration) else sample_frames(path)
         spine = resolve_spine(header.width, header.height, spine_flag, None, calibration, pose)
-        frames = track_video(path, stride=stride, progress=progress)
+        frames = track_video_parallel(path, stride=stride, progress=progress)  # on every core
         report = analyse_frames(frames, spine, options)
     except SourceError as e:
         raise InputError(str(e)) from None

@@ -86,13 +86,19 @@ def track_video_parallel(path: str | Path, detector_options: DetectorOptions | N
         futures = [pool.submit(_track_part, str(path), a, b, 0 if a == 0 else WARMUP_FRAMES, stride,
                                detector_options) for a, b in plan]
         results = []
-        for f in futures:
+        for k, f in enumerate(futures):
             try:
                 results.append(f.result())
             except SourceError:
-                raise
+                if k == 0:
+                    raise
+                # A damaged file that ends before the frames it announces: keep what was read up
+                # to there, as a one-process run does.
+                break
             if progress is not None:
                 progress(sum(map(len, results)), expected)
+            if len(results[-1]) < -(-(plan[k][1] - plan[k][0]) // stride):
+                break  # this part ended early: what follows would leave a hole in time
     joined = [hf for part in results for hf in part]
     # A container's index and its timestamps can disagree by a frame at a seek: keep time increasing.
     out: list[HandFrame] = []
