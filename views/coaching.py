@@ -131,3 +131,40 @@ def show_flow(report, trace) -> list[flow.Measure]:
             st.markdown(f"**{m.name}** {mark}  \n{m.text}")
             st.caption(m.reference)
     return items
+
+
+# -- history (opt-in) ----------------------------------------------------------------------------
+
+def keep_in_history(report, trace, key: str, name: str) -> None:
+    """The opt-in box: ticked, the session's numbers are kept on this computer; unticked again,
+    they are removed."""
+    from feedback import history
+
+    if not len(report.t) or report.summary.get("hands_seen_fraction", 0) == 0:
+        return
+    sid = history.session_id(report.summary, name)
+    box = f"{key}_keep_{sid}"
+    if box not in st.session_state:
+        st.session_state[box] = history.contains(sid)
+
+    def changed() -> None:
+        try:
+            if st.session_state[box]:
+                cov = cov_mod.coverage(trace.t, trace.xy, report.labels) if trace is not None and len(trace) else None
+                items = flow.measures(report, trace.t, trace.xy) if trace is not None and len(trace) else ()
+                history.keep(history.session_record(report, name, cov, items))
+            else:
+                history.delete(sid)
+        except history.HistoryError as e:
+            st.session_state[box] = False
+            st.session_state[f"{box}_err"] = str(e)
+        except OSError as e:
+            st.session_state[box] = False
+            st.session_state[f"{box}_err"] = f"it could not be written ({e.strerror or e})"
+
+    st.checkbox("Keep this session in my history", key=box, on_change=changed,
+                help="Keeps a few numbers (date, minutes per technique, spine alerts, coverage, flow) on this "
+                     "computer, for the Progress page. No video. Untick to remove it again.")
+    err = st.session_state.pop(f"{box}_err", None)
+    if err:
+        st.error(f"The session was not kept: {err}. Open **Progress** to clear the history.")

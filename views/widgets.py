@@ -256,6 +256,7 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
     c[4].metric("Hands seen", f"{s.get('hands_seen_fraction', 0):.0%}", help="Share of frames with a hand found")
     if s.get("hands_seen_fraction", 0) > 0:
         coaching.show_summary(report, trace)
+    coaching.keep_in_history(report, trace, key, file_stem)
     moments = coaching.session_moments(report, cues, trace)
 
     left, right = st.columns([1, 1], gap="large") if video else (None, st.container())
@@ -319,6 +320,9 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
 
 def guide_notice() -> None:
     """Before a first session: point to the guide until its checklist is ticked."""
+    from .guide_page import remembered_ticks
+
+    remembered_ticks()
     if not st.session_state.get(GUIDE_DONE_KEY):
         with st.container(border=True):
             st.markdown("**Before your first session**, read the safety rules and check the list of "
