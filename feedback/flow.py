@@ -76,26 +76,28 @@ def cv(xs) -> float | None:
 
 
 def contact_breaks(t: np.ndarray, xy: np.ndarray, gap_s: float = guide.CONTACT_GAP_S) -> list[tuple[float, float]]:
-    """(start, end) of each stretch with no hand seen lasting more than gap_s, after the first
-    hand was seen (a session starting before the hands arrive is not a break)."""
+    """(start, end) of each run of frames with no hand seen lasting more than gap_s, after the
+    first hand was seen (a session starting before the hands arrive is not a break). A run lasts
+    from its first frame to the end of its last one, each frame standing for its time capped as in
+    the report, so frames dropped by a busy computer are not taken for a hand lifted off."""
+    from .report import frame_durations
+
     t = np.asarray(t, float)
     if not len(t):
         return []
     seen = np.isfinite(xy).all(axis=2).any(axis=1)
     if not seen.any():
         return []
-    first, last = np.flatnonzero(seen)[[0, -1]]
+    dur = frame_durations(t)
+    first = int(np.flatnonzero(seen)[0])
+    unseen = ~seen
+    unseen[:first] = False
+    d = np.diff(np.r_[0, unseen.astype(np.int8), 0])
     out = []
-    i = first
-    while i <= last:
-        if not seen[i]:
-            j = i
-            while not seen[j]:
-                j += 1
-            if t[j] - t[i - 1] > gap_s:  # from the last frame with a hand to the next one
-                out.append((float(t[i - 1]), float(t[j])))
-            i = j
-        i += 1
+    for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):
+        end = float(t[b - 1] + dur[b - 1])
+        if end - t[a] > gap_s:
+            out.append((float(t[a]), end))
     return out
 
 

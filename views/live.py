@@ -405,6 +405,10 @@ def render() -> None:
                            help="Off by default. The recording is kept only until you leave the page, "
                                 "unless you download it. Takes effect at the next START.")
         tone_on, speech_on = sound.toggles()
+        if not live.accepting:
+            from .device_note import camera_note
+
+            camera_note()
         ctx = streamer(
             key="live",
             mode=WebRtcMode.SENDRECV,

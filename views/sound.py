@@ -90,6 +90,6 @@ def player(tones: int, spoken: int, text: str, tone_on: bool, speech_on: bool) -
 
     want = {"tones": int(tones), "spoken": int(spoken), "text": str(text or ""), "toneOn": bool(tone_on),
             "speechOn": bool(speech_on)}
-    label = "🔊 sound on" if tone_on or speech_on else "🔇 sound off"
+    label = "Sound on" if tone_on or speech_on else "Sound off"
     doc = _TEMPLATE.replace("__WANT__", json.dumps(want).replace("</", "<\\/")).replace("__LABEL__", html.escape(label))
     components.html(doc, height=20)

@@ -252,7 +252,7 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
     c[1].metric("Glides up", e.get("up", 0), help="Pressing effleurage glides toward the head (the heart)")
     c[2].metric("Wrong way", e.get("down_wrong_way", 0),
                 help="Pressing glides that went down toward the hips")
-    c[3].metric("Over the spine", s.get("spine", {}).get("events", 0), help="Times a hand was over the spine")
+    c[3].metric("On spine", s.get("spine", {}).get("events", 0), help="Times a hand was over the spine")
     c[4].metric("Hands seen", f"{s.get('hands_seen_fraction', 0):.0%}", help="Share of frames with a hand found")
     if s.get("hands_seen_fraction", 0) > 0:
         coaching.show_summary(report, trace)
