@@ -211,3 +211,26 @@ def test_spine_alert_is_heard_as_a_tone(server, tmp_path):
              then=tone_played)
     assert int(seen.get("data-tones-played") or 0) >= 1, seen
     assert seen.get("data-audio-state") == "running"
+
+
+def test_no_camera_is_said_in_plain_words(server):
+    """With no camera at all (no fake device), the page says so before the browser's own error."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1024, "height": 1200})
+            page.goto(f"{url}/live")
+            page.get_by_text("Live practice").first.wait_for(timeout=30_000)
+            note = page.frame_locator("iframe[srcdoc*='camera-note']").locator("#camera-note")
+            note.wait_for(timeout=30_000)
+            for _ in range(40):
+                if note.get_attribute("data-state"):
+                    break
+                page.wait_for_timeout(250)
+            assert note.get_attribute("data-state") == "problem"
+            assert "No camera found" in note.inner_text()
+        finally:
+            browser.close()

@@ -32,8 +32,8 @@ def _jump_key(key: str) -> str:
 
 def video_start(key: str, moments: list[story.Moment], report=None) -> int:
     """The second the video should start at: the moment picked in the list; with none picked,
-    where the first technique begins (so the still shown before playing is hands at work, not
-    the resting hands of the first seconds)."""
+    a little into the first technique (so the still shown before playing is hands at work,
+    labelled with their technique, not the resting hands of the first seconds)."""
     state = st.session_state.get(_jump_key(key))
     try:
         rows = state["selection"]["rows"]
@@ -42,7 +42,10 @@ def video_start(key: str, moments: list[story.Moment], report=None) -> int:
     if rows and 0 <= rows[0] < len(moments):
         return int(moments[rows[0]].start)  # whole seconds: st.video starts on a second
     runs = story.technique_runs(report) if report is not None else []
-    return int(runs[0][1]) if runs else 0
+    if not runs:
+        return 0
+    _, start, end = runs[0]
+    return int(start + min(3.0, (end - start) / 2))  # well into it: the live label lags a little
 
 
 def session_moments(report, cues=None, trace=None) -> list[story.Moment]:
@@ -73,14 +76,14 @@ def coverage_chart(cov: cov_mod.Coverage) -> alt.LayerChart | None:
     df["technique"] = df["technique"].astype(str)
     names = [n for n in guide.TECHNIQUES if n in set(df["technique"])]
     colors = [TECHNIQUE_COLORS[n] for n in names]
-    x = alt.X("across0:Q", title="← person's left · spine · person's right →",
+    x = alt.X("across0:Q", title="left · spine · right",
               scale=alt.Scale(domain=[float(cov_mod.ACROSS_EDGES[0]), float(cov_mod.ACROSS_EDGES[-1])], nice=False),
               axis=alt.Axis(labels=False, ticks=False, grid=False))
-    y = alt.Y("along0:Q", title="sacrum → base of the neck → neck",
+    y = alt.Y("along0:Q", title=None,
               scale=alt.Scale(domain=[float(cov_mod.ALONG_EDGES[0]), float(cov_mod.ALONG_EDGES[-1])], nice=False),
               axis=alt.Axis(values=[0, guide.LOWER_BACK_END, 0.8, 1.0], labelExpr=(
                   "datum.value == 0 ? 'sacrum' : datum.value == 1 ? 'neck' : "
-                  "datum.value < 0.5 ? 'lower back' : 'shoulders'"), grid=True))
+                  "datum.value < 0.5 ? 'low back' : 'shoulders'"), grid=True, labelPadding=2))
     cells = alt.Chart(df).mark_rect(opacity=0.85, stroke="white", strokeWidth=0.5).encode(
         x=x, x2="across1:Q", y=y, y2="along1:Q",
         color=alt.Color("technique:N", title=None, scale=alt.Scale(domain=names, range=colors), legend=None),
@@ -114,8 +117,8 @@ def show_coverage(report, trace, key: str) -> None:
                 st.warning(f"Not reached: {', '.join(miss)}. The guide: {cov_mod.ASKED_WHY[name]}")
             else:
                 st.success(f"Every place the guide asks for: {cov_mod.ASKED_WHY[name]}")
-    st.caption("The back seen from above, head at the top; the dashed red line is the spine. Darker: more time "
-               "there. Places count as worked after about a second of hand time.")
+    st.caption("The back seen from above, head at the top, the person's left on the left; the dashed red line "
+               "is the spine. Darker: more time there. Places count as worked after about a second of hand time.")
 
 
 def show_flow(report, trace) -> list[flow.Measure]:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from feedback import guide, history
+from feedback.overlay import TECHNIQUE_COLORS
 
 from .widgets import guard
 
@@ -65,7 +66,9 @@ def render() -> None:
     long = df.melt(id_vars=["#", "When"], value_vars=[n.capitalize() for n in guide.TECHNIQUES],
                    var_name="Technique", value_name="min").dropna()
     st.altair_chart(alt.Chart(long).mark_bar().encode(
-        x=alt.X("#:O", title="session"), y=alt.Y("min:Q", stack=True, title="minutes"), color="Technique:N",
+        x=alt.X("#:O", title="session"), y=alt.Y("min:Q", stack=True, title="minutes"),
+        color=alt.Color("Technique:N", scale=alt.Scale(domain=[n.capitalize() for n in guide.TECHNIQUES],
+                                                       range=[TECHNIQUE_COLORS[n] for n in guide.TECHNIQUES])),
         tooltip=["When", "Technique", alt.Tooltip("min:Q", format=".1f", title="minutes")]), width="stretch", height=220)
 
     cols = st.columns(2)
