@@ -277,7 +277,7 @@ def _panel(live: LiveSession, playing: bool) -> None:
     c = snap["counts"]
     cols = st.columns(3)
     cols[0].metric("Glides up", c.get("effleurage_up", 0))
-    cols[1].metric("Glides the wrong way", c.get("effleurage_down", 0),
+    cols[1].metric("Wrong way", c.get("effleurage_down", 0),
                    help="Pressing glides toward the hips (the guide: press upward, toward the heart)")
     cols[2].metric("Spine alerts", snap["spine_alerts"])
     if snap["cues"]:
@@ -405,7 +405,7 @@ def render() -> None:
                            help="Off by default. The recording is kept only until you leave the page, "
                                 "unless you download it. Takes effect at the next START.")
         tone_on, speech_on = sound.toggles()
-        if not live.accepting:
+        if live.still() is None:  # no picture from the camera yet in this session
             from .device_note import camera_note
 
             camera_note()
