@@ -4,11 +4,12 @@ drawn from the real analysis, and a kept session shows on the Progress page."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-import pytest
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared browser fixture, whatever the import mode
 
-from test_live_browser import CHROMIUM, FLAGS, server  # noqa: F401  (server is a fixture)
+from test_live_browser import CHROMIUM, FLAGS, server  # noqa: E402, F401  (server is a fixture)
 
 ROW_PX = 35  # Streamlit's dataframe row height (the header is one row)
 
