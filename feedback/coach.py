@@ -8,8 +8,8 @@ lower cue never flickers over a higher one and a cue stays up long enough to be 
     100       Hands off the spine                          alert     while a hand is over the spine
      80       Keep one hand on the back                    warn      no hand for > guide.CONTACT_GAP_S
      70       Glide upward, toward the heart               warn      a pressing glide just went down
-     60       Light pressure only on the neck              warn      hands beyond the base of the neck
-     40       Lighter on the lower back                    info      hands working below guide.LOWER_BACK_END
+     60       Neck: light touch only                       warn      hands beyond the base of the neck
+     40       Lower back: be gentle, no ribs here          info      hands working below guide.LOWER_BACK_END
      30       Effleurage: 3 min done, move on to ...       info      time per technique reaches the guide's range
 
 Pure Python on the analyzer's FrameResult: no video, no OpenCV, testable with synthetic frames.
@@ -66,8 +66,10 @@ PRIORITY = {"spine": 100, "contact": 80, "wrong_way": 70, "neck": 60, "lower_bac
 SPINE_CUE = Cue("Hands off the spine", "alert", "spine")
 CONTACT_CUE = Cue("Keep one hand on the back", "warn", "contact")
 WRONG_WAY_CUE = Cue("Glide upward, toward the heart", "warn", "wrong_way")
-NECK_CUE = Cue("Light pressure only on the neck", "warn", "neck")
-LOWER_BACK_CUE = Cue("Lighter on the lower back", "info", "lower_back")
+# Zone reminders are worded as reminders of the guide's rule for the place the hands are in: a
+# camera cannot measure pressure, so they must never read as "you pressed too hard".
+NECK_CUE = Cue("Neck: light touch only", "warn", "neck")
+LOWER_BACK_CUE = Cue("Lower back: be gentle, no ribs here", "info", "lower_back")
 
 
 def _minutes(seconds: float) -> str:

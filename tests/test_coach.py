@@ -148,7 +148,7 @@ def test_region_reminder_does_not_come_back_at_every_stroke():
         along = 1.1 if (t % 3.0) > 2.0 else 0.5
         cues.append(c.update(frame(t, hands=[hand(along=along)])))
     shows = [cue for _, cue in c.history if cue.key == "neck"]
-    assert len(shows) == 1 and shows[0].text == "Light pressure only on the neck"
+    assert len(shows) == 1 and shows[0].text == "Neck: light touch only"
 
 
 # -- time per technique -------------------------------------------------------------------------
@@ -230,3 +230,13 @@ def test_one_cue_at_a_time_on_a_simulated_session_with_a_spine_drift():
     last_over = t[over].max()
     assert t[spine_cue].max() <= last_over + LEVELS["beginner"].alert_hold_s + 0.1
     assert coach.technique_seconds["effleurage"] > 2 and coach.technique_seconds["petrissage"] > 2
+
+
+def test_zone_reminders_are_reminders_not_pressure_measurements():
+    from feedback.coach import LOWER_BACK_CUE, NECK_CUE
+
+    for cue in (NECK_CUE, LOWER_BACK_CUE):
+        text = cue.text.lower()
+        # Named by the place, then the guide's rule; never a comparison ("lighter", "too hard").
+        assert text.split(":")[0] in ("neck", "lower back")
+        assert not any(w in text for w in ("lighter", "too ", "pressure", "harder", "softer"))

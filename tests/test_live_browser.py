@@ -117,7 +117,7 @@ def save_calibration(home: Path, name: str) -> None:
 
 
 def run_live(url: str, y4m: Path, expect: list[str], timeout_s: float = 60, stop_and_report: bool = False,
-             shot: str | None = None):
+             shot: str | None = None, extra_flags: tuple = (), then=None):
     """Open the live page with `y4m` as the webcam, press START, wait for each text of `expect`.
     With MASSAGE_COACH_SCREENSHOTS=DIR set, saves DIR/app_live_<shot>.png (and ..._report.png)."""
     from playwright.sync_api import sync_playwright
@@ -126,7 +126,7 @@ def run_live(url: str, y4m: Path, expect: list[str], timeout_s: float = 60, stop
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=FLAGS + [f"--use-file-for-fake-video-capture={y4m}"])
+                                    args=FLAGS + list(extra_flags) + [f"--use-file-for-fake-video-capture={y4m}"])
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1200})
             page.goto(f"{url}/live")
@@ -140,6 +140,8 @@ def run_live(url: str, y4m: Path, expect: list[str], timeout_s: float = 60, stop
             if shots and shot:
                 page.wait_for_timeout(1500)
                 page.screenshot(path=str(Path(shots) / f"app_live_{shot}.png"))
+            if then is not None:
+                then(page)
             if stop_and_report:
                 webrtc.get_by_role("button", name="STOP").click(timeout=10_000)
                 page.get_by_text("Your last session").first.wait_for(timeout=30_000)
@@ -176,3 +178,59 @@ def test_live_page_flags_hands_over_the_spine(server, tmp_path):
     y4m = tmp_path / "drift.y4m"
     assert write_y4m(SAMPLES / "spine_drift.mp4", y4m, a, b) > 60
     run_live(url, y4m, ["Hands off the spine"], shot="spine")
+
+
+def _sound_state(page) -> dict:
+    """The data attributes of the sound player (a components.html iframe)."""
+    for frame in page.frames:
+        try:
+            el = frame.query_selector("#massage-coach-sound")
+        except Exception:  # noqa: BLE001 - a frame detached while Streamlit re-rendered it
+            continue
+        if el is not None:
+            return {k: el.get_attribute(k) for k in ("data-tones-played", "data-audio-state")}
+    return {}
+
+
+def test_spine_alert_is_heard_as_a_tone(server, tmp_path):
+    url, home = server
+    save_calibration(home, "spine_drift")
+    y4m = tmp_path / "drift.y4m"
+    assert write_y4m(SAMPLES / "spine_drift.mp4", y4m, 10.5, 16.0) > 60
+    seen = {}
+
+    def tone_played(page):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            seen.update(_sound_state(page))
+            if int(seen.get("data-tones-played") or 0) >= 1:
+                return
+            page.wait_for_timeout(250)
+
+    run_live(url, y4m, ["Hands off the spine"], extra_flags=("--autoplay-policy=no-user-gesture-required",),
+             then=tone_played)
+    assert int(seen.get("data-tones-played") or 0) >= 1, seen
+    assert seen.get("data-audio-state") == "running"
+
+
+def test_no_camera_is_said_in_plain_words(server):
+    """With no camera at all (no fake device), the page says so before the browser's own error."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1024, "height": 1200})
+            page.goto(f"{url}/live")
+            page.get_by_text("Live practice").first.wait_for(timeout=30_000)
+            note = page.frame_locator("iframe[srcdoc*='camera-note']").locator("#camera-note")
+            note.wait_for(timeout=30_000)
+            for _ in range(40):
+                if note.get_attribute("data-state"):
+                    break
+                page.wait_for_timeout(250)
+            assert note.get_attribute("data-state") == "problem"
+            assert "No camera found" in note.inner_text()
+        finally:
+            browser.close()

@@ -20,14 +20,32 @@ def checklist_items() -> list[tuple[str, str]]:
     return items
 
 
+def remembered_ticks() -> dict:
+    """The ticks of this browser session; on its first use, those saved on this computer (the
+    checklist is the user's own, kept in the data folder like the history, never any video)."""
+    if TICKS_KEY not in st.session_state:
+        from feedback import history
+
+        ticks = history.load_ticks()
+        st.session_state[TICKS_KEY] = ticks
+        st.session_state[GUIDE_DONE_KEY] = all(ticks.get(i) for i, _ in checklist_items())
+    return st.session_state[TICKS_KEY]
+
+
 def _sync(item: str) -> None:
-    st.session_state.setdefault(TICKS_KEY, {})[item] = bool(st.session_state.get(f"_guide_{item}"))
-    ticks = st.session_state[TICKS_KEY]
+    from feedback import history
+
+    ticks = remembered_ticks()
+    ticks[item] = bool(st.session_state.get(f"_guide_{item}"))
     st.session_state[GUIDE_DONE_KEY] = all(ticks.get(i) for i, _ in checklist_items())
+    try:
+        history.save_ticks(ticks)
+    except OSError:
+        pass  # the ticks still hold for this browser session
 
 
 def _box(item: str, text: str) -> None:
-    ticks = st.session_state.setdefault(TICKS_KEY, {})
+    ticks = remembered_ticks()
     st.checkbox(text, value=bool(ticks.get(item)), key=f"_guide_{item}", on_change=_sync, args=(item,))
 
 
@@ -35,7 +53,7 @@ def render() -> None:
     st.title("The guide")
     st.markdown("From *How to Give a Back Massage*. Without professional training, use **only light to "
                 "medium pressure** with every technique. Tick each box once you have read it; the live page "
-                "reminds you until the whole list is ticked (in this browser session).")
+                "reminds you until the whole list is ticked. Your ticks are remembered on this computer.")
 
     st.header("See a doctor first")
     st.markdown("Massage can make some conditions worse. The person should **ask a doctor before a massage** "

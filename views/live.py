@@ -21,12 +21,15 @@ import streamlit as st
 
 from feedback import calibration, guide
 from feedback.coach import Coach
+from feedback.coverage import HandTrace
+from feedback.routine import Routine
+from feedback.sounds import SoundGate
 from feedback.overlay import draw_message, draw_overlay
 from feedback.report import SessionReport
 from feedback.spine import SpineLine
 from tracker.types import SpinePoints
 
-from . import calibrate
+from . import calibrate, sound
 from .widgets import (STATUS_TEXT, coach_level, guard, guide_notice, mmss, show_report, target_text)
 
 LOG = logging.getLogger("massage_coach.live")
@@ -47,6 +50,7 @@ class LiveResult:
     cues: list = field(default_factory=list)
     frames: int = 0
     ended_at: str = ""
+    trace: HandTrace | None = None
 
 
 class LiveSession:
@@ -80,6 +84,9 @@ class LiveSession:
         self.cues: list = []
         self.error: str | None = None
         self._fps_times: list[float] = []
+        self.sound = SoundGate()     # sounds due (the page plays them in the browser)
+        self.routine = Routine()     # the guided session through the guide's Part 2
+        self.trace = HandTrace()
 
     # -- script side -------------------------------------------------------------------------
     def set_points(self, points: SpinePoints | None) -> None:
@@ -116,7 +123,7 @@ class LiveSession:
                     LOG.exception("could not finish the recording")
                 self.writer = None
             cues = [(round(float(t), 2), c.text, c.severity) for t, c in (self.coach.history if self.coach else [])]
-            result = LiveResult(report, video, cues, self.frames, dt.datetime.now().strftime("%H:%M"))
+            result = LiveResult(report, video, cues, self.frames, dt.datetime.now().strftime("%H:%M"), self.trace)
             self._close_processor()
             return result
 
@@ -134,6 +141,8 @@ class LiveSession:
                 "since_frame": None if self.last_wall is None else now - self.last_wall,
                 "since_begin": None if self.begun_wall is None else now - self.begun_wall,
                 "fps": fps, "recording": self.writer is not None,
+                "sound": (self.sound.tones, self.sound.spoken, self.sound.text),
+                "routine": self.routine.state(),
             }
 
     def still(self) -> np.ndarray | None:
@@ -188,6 +197,7 @@ class LiveSession:
             self.spine = SpineLine.from_points(self.points, w, h, "calibration")
             self.processor = FrameProcessor(self.spine)
             self.coach = Coach(self.level)
+            self.trace = HandTrace()
             self.t0 = t_abs
             self.frames = 0
             if self.record:
@@ -201,6 +211,9 @@ class LiveSession:
         result = self.processor.process(img, t)
         cue = self.coach.update(result, self.processor.analyzer)
         draw_overlay(img, result, self.spine, cue)
+        self.sound.update(t, cue, result.over_spine)
+        self.routine.update(t, result.label)
+        self.trace.add(result)
         if self.writer is not None:
             self.writer.write(img, t)
         self.frames += 1
@@ -253,6 +266,7 @@ def _panel(live: LiveSession, playing: bool) -> None:
                    "at a time; the report of each session appears below when you press STOP.")
     if not running:
         return
+    _guided_step(live, snap["routine"])
     st.markdown("**Time per technique** (guide)")
     for name in guide.TECHNIQUES:
         s = snap["technique_seconds"].get(name, 0.0)
@@ -263,7 +277,7 @@ def _panel(live: LiveSession, playing: bool) -> None:
     c = snap["counts"]
     cols = st.columns(3)
     cols[0].metric("Glides up", c.get("effleurage_up", 0))
-    cols[1].metric("Glides the wrong way", c.get("effleurage_down", 0),
+    cols[1].metric("Wrong way", c.get("effleurage_down", 0),
                    help="Pressing glides toward the hips (the guide: press upward, toward the heart)")
     cols[2].metric("Spine alerts", snap["spine_alerts"])
     if snap["cues"]:
@@ -275,6 +289,30 @@ def _panel(live: LiveSession, playing: bool) -> None:
 
 
 _panel_refreshing = st.fragment(run_every=1.0)(_panel)
+
+
+def _guided_step(live: LiveSession, state) -> None:
+    """The guided session: the step to do now, its time against the guide, and a way on."""
+    with st.container(border=True):
+        n = len(live.routine.steps)
+        head = "Guided session: all done" if state.step is None else \
+            f"Guided session · step {state.index + 1} of {n}: {state.step.name}"
+        st.markdown(f"**{head}**")
+        st.caption(state.text)
+        if state.step is not None and st.button("Next step" if state.next_name else "Finish",
+                                                key="live_next_step",
+                                                help="Move on now (the coach also moves on by itself when it sees "
+                                                     "the next technique for a few seconds)"):
+            with live.lock:
+                live.routine.advance()
+
+
+def _sound(live: LiveSession, tone_on: bool, speech_on: bool) -> None:
+    tones, spoken, text = live.snapshot()["sound"]
+    sound.player(tones, spoken, text, tone_on, speech_on)
+
+
+_sound_refreshing = st.fragment(run_every=0.5)(_sound)
 
 
 def _calibration_section(live: LiveSession, playing: bool) -> None:
@@ -329,7 +367,8 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
                 st.warning(f"The line found is not usable ({e}). Set it by hand below.")
     still = st.session_state.get(STILL_KEY)
     if still is not None:
-        with st.expander("Set the spine line by hand", expanded=saved is None):
+        # Collapsed once a report is on the page: the report must not sit below an open editor.
+        with st.expander("Set the spine line by hand", expanded=saved is None and RESULT_KEY not in st.session_state):
             pts = calibrate.spine_editor(still, "live_spine_edit", saved.points() if saved else None)
             if pts is not None and st.button("Save this spine line", type="primary", key="live_save_manual"):
                 h, w = still.shape[:2]
@@ -365,6 +404,11 @@ def render() -> None:
         record = st.toggle("Record the annotated video", key=RECORD_KEY, value=False,
                            help="Off by default. The recording is kept only until you leave the page, "
                                 "unless you download it. Takes effect at the next START.")
+        tone_on, speech_on = sound.toggles()
+        if live.still() is None:  # no picture from the camera yet in this session
+            from .device_note import camera_note
+
+            camera_note()
         ctx = streamer(
             key="live",
             mode=WebRtcMode.SENDRECV,
@@ -404,6 +448,8 @@ def render() -> None:
             st.warning("The stream stopped before anything was measured. Press START to try again.")
     with right:
         (_panel_refreshing if playing else _panel)(live, playing)
+        if playing:
+            _sound_refreshing(live, tone_on, speech_on)
     _calibration_section(live, playing)
 
     result: LiveResult | None = st.session_state.get(RESULT_KEY)
@@ -411,7 +457,7 @@ def render() -> None:
         st.divider()
         st.header(f"Your last session (ended {result.ended_at})")
         show_report(result.report, "live", video=result.video, cues=result.cues,
-                    file_stem=f"live-{result.ended_at.replace(':', '')}")
+                    file_stem=f"live-{result.ended_at.replace(':', '')}", trace=getattr(result, "trace", None))
         if st.button("Clear this report", key="live_clear"):
             st.session_state.pop(RESULT_KEY, None)
             st.rerun()

@@ -16,6 +16,7 @@ import numpy as np
 
 import tracker.console  # noqa: F401  first: FFmpeg stays quiet about a bad upload ("moov atom not found")
 from feedback.coach import Coach
+from feedback.coverage import HandTrace
 from feedback.report import SessionReport
 from feedback.spine import SpineError, SpineLine
 from tracker.types import SpinePoints
@@ -23,7 +24,7 @@ from tracker.types import SpinePoints
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = ROOT / "sample_videos"
 VIDEO_TYPES = ("mp4", "mov", "avi", "webm")
-DEFAULT_SAMPLE = "spine_drift"
+DEFAULT_SAMPLE = "mini_session"  # the session the README runs
 
 Progress = Callable[[int, int], None]
 
@@ -189,6 +190,7 @@ class ReviewResult:
     expected_frames: int                # what the container announced (0: unknown)
     cues: list = field(default_factory=list)   # (t, text, severity)
     technique_seconds: dict = field(default_factory=dict)
+    trace: HandTrace | None = None      # where the hands were, frame by frame (coverage, flow)
 
     @property
     def truncated(self) -> bool:
@@ -217,6 +219,7 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
         expected = -(-src.frame_count // stride) if src.frame_count else 0
         processor = FrameProcessor(spine)
         coach = Coach(level)
+        trace = HandTrace()
         tmp_path = None
         writer = None
         if write_video:
@@ -232,6 +235,7 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
             for t, frame in src:
                 result = processor.process(frame, t)
                 cue = coach.update(result, processor.analyzer)
+                trace.add(result)
                 if stage is not None:
                     stage.put(frame, result, cue)
                 frames += 1
@@ -259,7 +263,7 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
         src.close()
     cues = [(round(float(t), 2), c.text, c.severity) for t, c in coach.history]
     return ReviewResult(report, video, spine, src.width, src.height, src.fps, frames, expected, cues,
-                        dict(coach.technique_seconds))
+                        dict(coach.technique_seconds), trace)
 
 
 def write_upload(name: str, data: bytes) -> Path:

@@ -164,7 +164,8 @@ def _upload_section(level: str) -> None:
 def _show(result: ReviewResult, stem: str, spine_note: str | None = None) -> None:
     sp = result.spine
     st.caption(spine_note or f"Spine line from {_SPINE_SOURCES.get(sp.source, sp.source)}.")
-    show_report(result.report, "review", video=result.video, cues=result.cues, file_stem=stem)
+    show_report(result.report, "review", video=result.video, cues=result.cues, file_stem=stem,
+                trace=getattr(result, "trace", None))
 
 
 _SPINE_SOURCES = {"calibration": "the saved calibration", "pose": "MediaPipe Pose (found automatically)",

@@ -96,7 +96,8 @@ def against_guide_table(against: dict) -> pd.DataFrame:
     rows = []
     for name, g in against.items():
         rows.append({"Technique": name.capitalize(), "Time": mmss(g["seconds"]), "Guide": target_text(name),
-                     "Share of the minimum": min(1.0, g["seconds"] / g["target_min_s"]) if g["target_min_s"] else 1.0,
+                     "Share of the minimum": round(100 * min(1.0, g["seconds"] / g["target_min_s"]))
+                     if g["target_min_s"] else 100,
                      "Status": STATUS_SHORT.get(g["status"], g["status"])})
     return pd.DataFrame(rows)
 
@@ -110,7 +111,7 @@ def show_against_guide(against: dict, key: str) -> None:
             "Time": st.column_config.TextColumn(width="small", help="Time spent on it (minutes:seconds)"),
             "Guide": st.column_config.TextColumn(width="small", help="How long the guide asks for"),
             "Share of the minimum": st.column_config.ProgressColumn(
-                "Progress", min_value=0.0, max_value=1.0, format="percent", width="small",
+                "Progress", min_value=0.0, max_value=100.0, format="%.0f%%", width="small",
                 help="How much of the guide's minimum time for this technique is done"),
             "Status": st.column_config.TextColumn(width="small"),
         })
@@ -188,6 +189,12 @@ def strokes_frame(report: SessionReport) -> pd.DataFrame:
     return df.dropna(axis=1, how="all")
 
 
+def _n(n: int, one: str) -> str:
+    from feedback.story import plural
+
+    return plural(int(n), one)
+
+
 # -- what to work on -----------------------------------------------------------------------
 
 def advice(summary: dict) -> list[tuple[str, str]]:
@@ -202,7 +209,7 @@ def advice(summary: dict) -> list[tuple[str, str]]:
         n = e["down_wrong_way"]
         out.append(("warn", f"{n} pressing glide{'s' * (n != 1)} went down toward the hips. Press on the way "
                             "up, toward the heart, and come back down lightly along the outside of the back."))
-    if summary.get("contact_breaks"):
+    if summary.get("contact_breaks") and summary.get("hands_seen_fraction", 0) > 0:
         n = summary["contact_breaks"]
         out.append(("warn", f"Contact was broken {n} time{'s' * (n != 1)} (no hand on the back for more than "
                             f"{guide.CONTACT_GAP_S:g} s). {guide.SAFETY_RULES[3]}"))
@@ -211,7 +218,8 @@ def advice(summary: dict) -> list[tuple[str, str]]:
         out.append(("info", f"Hands were seen in only {seen:.0%} of the video. Place the camera so it sees "
                             "the whole back and both hands from above or from the side."))
     if e.get("strokes") and not e.get("down_wrong_way"):
-        out.append(("ok", f"All {e['strokes']} pressing glides went upward, toward the heart."))
+        out.append(("ok", "The pressing glide went upward, toward the heart." if e["strokes"] == 1 else
+                          f"All {e['strokes']} pressing glides went upward, toward the heart."))
     return out
 
 
@@ -226,31 +234,36 @@ def show_advice(summary: dict) -> None:
 # -- the whole report ------------------------------------------------------------------------
 
 def show_report(report: SessionReport, key: str, video: bytes | None = None, cues: list | None = None,
-                file_stem: str = "massage-session") -> None:
+                file_stem: str = "massage-session", trace=None) -> None:
     """The report of one session: summary, video, time against the guide, timeline, strokes,
     downloads. `key` keeps widget ids apart when shown twice."""
     s = report.summary
     if not len(report.t):
         st.warning("Nothing was measured: no frame was analysed.")
         return
+    from . import coaching
+
     if s.get("hands_seen_fraction", 0) == 0:
         st.warning("No hands were found in this video, so there is nothing to coach. Film from above or "
                    "from the side with the whole back and both hands in view, in good light.")
     e = s.get("effleurage", {})
     c = st.columns(5)
     c[0].metric("Session", mmss(s.get("duration_s")))
-    c[1].metric("Upward glides", e.get("up", 0), help="Pressing effleurage glides toward the head (the heart)")
-    c[2].metric("Glides the wrong way", e.get("down_wrong_way", 0),
+    c[1].metric("Glides up", e.get("up", 0), help="Pressing effleurage glides toward the head (the heart)")
+    c[2].metric("Wrong way", e.get("down_wrong_way", 0),
                 help="Pressing glides that went down toward the hips")
-    c[3].metric("Over the spine", s.get("spine", {}).get("events", 0), help="Times a hand was over the spine")
+    c[3].metric("On spine", s.get("spine", {}).get("events", 0), help="Times a hand was over the spine")
     c[4].metric("Hands seen", f"{s.get('hands_seen_fraction', 0):.0%}", help="Share of frames with a hand found")
-    show_advice(s)
+    if s.get("hands_seen_fraction", 0) > 0:
+        coaching.show_summary(report, trace)
+    coaching.keep_in_history(report, trace, key, file_stem)
+    moments = coaching.session_moments(report, cues, trace)
 
     left, right = st.columns([1, 1], gap="large") if video else (None, st.container())
     if video:
         with left:
             st.subheader("Annotated video")
-            st.video(video)
+            st.video(video, start_time=coaching.video_start(key, moments, report))
             st.download_button("Download the annotated video (MP4)", video, file_name=f"{file_stem}-annotated.mp4",
                                mime="video/mp4", key=f"{key}_dl_video", on_click="ignore",
                                icon=":material/download:")
@@ -260,8 +273,17 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
         st.caption("The guide: effleurage first, then petrissage (alternating with effleurage), then "
                    "tapotement. A short clip is of course below the guide's minutes.")
 
+    st.subheader("Moments to see again")
+    coaching.show_moments(moments, key, bool(video))
+
     st.subheader("Timeline")
     show_timeline(report, cues)
+
+    st.subheader("Where the hands worked")
+    coaching.show_coverage(report, trace, key)
+
+    st.subheader("Flow")
+    coaching.show_flow(report, trace)
 
     st.subheader("Strokes")
     df = strokes_frame(report)
@@ -274,13 +296,14 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
     extra = []
     p, tp = s.get("petrissage", {}), s.get("tapotement", {})
     if p.get("bouts"):
-        extra.append(f"Petrissage: {p['bouts']} bout(s), circles of {p.get('median_radius_palm') or 0:.2f} palm "
+        extra.append(f"Petrissage: {_n(p['bouts'], 'bout')}, circles of {p.get('median_radius_palm') or 0:.2f} palm "
                      f"sizes at {p.get('median_tempo_hz') or 0:.2f} per second (medians).")
     if tp.get("bouts"):
-        extra.append(f"Tapotement: {tp['bouts']} bout(s), {tp.get('median_rate_hz') or 0:.1f} taps per second (median).")
+        extra.append(f"Tapotement: {_n(tp['bouts'], 'bout')}, {tp.get('median_rate_hz') or 0:.1f} taps per second (median).")
     if e.get("strokes"):
-        extra.append(f"Effleurage: {e['strokes']} pressing glide(s), mean length {e.get('mean_length_spine') or 0:.2f} "
-                     f"of the spine, {e.get('mean_duration_s') or 0:.1f} s each; {e.get('returns', 0)} light return(s).")
+        extra.append(f"Effleurage: {_n(e['strokes'], 'pressing glide')}, mean length "
+                     f"{e.get('mean_length_spine') or 0:.0%} of the spine, {e.get('mean_duration_s') or 0:.1f} s "
+                     f"each; {_n(e.get('returns', 0), 'light return')}.")
     for line in extra:
         st.caption(line)
 
@@ -297,6 +320,9 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
 
 def guide_notice() -> None:
     """Before a first session: point to the guide until its checklist is ticked."""
+    from .guide_page import remembered_ticks
+
+    remembered_ticks()
     if not st.session_state.get(GUIDE_DONE_KEY):
         with st.container(border=True):
             st.markdown("**Before your first session**, read the safety rules and check the list of "
