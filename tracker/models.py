@@ -23,7 +23,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -270,32 +272,51 @@ def import_mediapipe() -> Any:
     return mp
 
 
+_held_lock = threading.Lock()
+_held: dict[str, Any] = {"depth": 0, "saved": -1, "file": None}
+
+
 @contextlib.contextmanager
-def native_notes_held() -> Any:
+def native_notes_held() -> Iterator[None]:
     """Holds what the C++ side writes to file descriptor 2 while a graph starts ("Created
     TensorFlow Lite XNNPACK delegate", "Feedback manager requires a model with a single
     signature", absl notes: mediapipe 1.2 writes them before absl is initialised, so no
-    environment variable turns them off). Shown only if the block fails, since they may say why.
-    Process-wide for the moment it lasts, so only around graph creation, a graph's first frames
-    and its closing, which are short."""
+    environment variable turns them off). Shown if the block fails, since they may say why.
+    Process-wide while it lasts, so only around graph creation, a graph's first frames and its
+    closing, which are short. Threads share one hold (the first in redirects, the last out
+    restores), so that two detectors starting at once cannot leave fd 2 pointing at a temp file."""
+    with _held_lock:
+        if _held["depth"] == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+            except (OSError, ValueError):
+                saved = -1
+            if saved >= 0:
+                _held["file"] = tempfile.TemporaryFile()
+                os.dup2(_held["file"].fileno(), 2)
+            _held["saved"] = saved
+        _held["depth"] += 1
     try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
         yield
-        return
-    with tempfile.TemporaryFile() as held:
-        os.dup2(held.fileno(), 2)
-        try:
-            yield
-        except BaseException:
-            os.dup2(saved, 2)
-            held.seek(0)
-            os.write(saved, held.read())
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    except BaseException:
+        with _held_lock:
+            if _held["saved"] >= 0:
+                f = _held["file"]
+                f.flush()
+                f.seek(0)
+                os.write(_held["saved"], f.read())
+                f.seek(0)
+                f.truncate()
+        raise
+    finally:
+        with _held_lock:
+            _held["depth"] -= 1
+            if _held["depth"] == 0 and _held["saved"] >= 0:
+                os.dup2(_held["saved"], 2)
+                os.close(_held["saved"])
+                _held["file"].close()
+                _held["saved"], _held["file"] = -1, None
 
 
 def _running_mode(mp: Any, static: bool) -> Any:
