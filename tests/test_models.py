@@ -111,7 +111,8 @@ def test_bundles_load_in_the_tasks_api_and_find_what_they_should(real_cache):
     shoulders = np.array([(found[0][i].x, found[0][i].y) for i in (11, 12)])
     assert np.all((shoulders > 0) & (shoulders < 1))
     with models.image_segmenter() as seg:
-        mask = seg.segment(models.rgb_image(frame)).confidence_masks[0].numpy_view()
+        # A copy: numpy_view() points into memory MediaPipe frees with the segmenter.
+        mask = np.array(seg.segment(models.rgb_image(frame)).confidence_masks[0].numpy_view())
     assert mask.shape[:2] == frame.shape[:2] and 0.0 <= mask.min() and mask.max() <= 1.0
     assert mask.max() - mask.min() > 0.5  # a person and a background, not a constant
 

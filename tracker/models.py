@@ -364,7 +364,9 @@ def pose_landmarker(static: bool = True, num_poses: int = 1, min_detection_confi
 def image_segmenter(static: bool = True) -> Any:
     """A Tasks ImageSegmenter on the 0.10.21 selfie-segmentation model (the replacement of legacy
     `mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)`): person vs background.
-    `.segment(image).confidence_masks[0].numpy_view()` is a float mask in 0..1, the image's size."""
+    `np.array(.segment(image).confidence_masks[0].numpy_view())` is a float mask in 0..1, HxWx1;
+    copy it as shown: numpy_view() points into memory MediaPipe frees (seen: garbage values once
+    the segmenter was closed)."""
     mp = import_mediapipe()
     vision = mp.tasks.vision
     options = vision.ImageSegmenterOptions(
