@@ -147,3 +147,19 @@ def test_native_notes_are_held_and_fd2_comes_back_even_with_threads(capfd):
         raise ValueError
     err = capfd.readouterr().err
     assert "native note" not in err and "after\n" in err and "why it failed" in err
+
+
+def test_command_line_without_models_or_index_says_so_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, models.CACHE_ENV: str(tmp_path / "none"), "PIP_NO_INDEX": "1",
+           "PIP_FIND_LINKS": str(tmp_path)}
+    env.pop(models.WHEEL_ENV, None)
+    done = subprocess.run([sys.executable, "-m", "feedback", "analyze", str(SAMPLES / "petrissage.mp4"), "--summary"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert lines[0].startswith("massage-coach: fetching the hand and pose models once")
+    assert lines[-1].startswith("error: could not fetch the models") and "--from-wheel" in lines[-1]

@@ -86,8 +86,9 @@ BUNDLES: dict[str, dict[str, str]] = {
 NORMALISATION: dict[str, tuple[float, float]] = {"pose_landmark_full.tflite": (0.0, 255.0)}
 
 
-class ModelsUnavailable(RuntimeError):
-    """The model files could not be had or did not match their checksums; the message says what to do."""
+class ModelsUnavailable(OSError):
+    """The model files could not be had or did not match their checksums; the message says what to
+    do. An OSError, like a missing file, so the command lines report it in one line."""
 
 
 def cache_dir() -> Path:
