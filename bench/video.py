@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import cv2
@@ -71,25 +70,29 @@ def decode(path: Path, n: int) -> list[tuple[float, np.ndarray]]:
 
 
 def bare_mediapipe(frames: list[tuple[float, np.ndarray]], opts: DetectorOptions) -> dict:
-    """mp.solutions.hands.Hands.process alone, on frames decoded and converted to RGB beforehand."""
-    import mediapipe as mp
+    """The Tasks HandLandmarker's detect_for_video alone, on frames decoded and wrapped as
+    mp.Image beforehand (same models and options as HandDetector)."""
+    from tracker import models
 
-    rgbs = []
-    for _, bgr in frames:
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        rgb.flags.writeable = False
-        rgbs.append(rgb)
-    hands = mp.solutions.hands.Hands(**asdict(opts))
+    mp = models.import_mediapipe()
+    images = [mp.Image(image_format=mp.ImageFormat.SRGB,
+                       data=np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))) for _, bgr in frames]
+    hands = models.hand_landmarker(
+        num_hands=opts.max_num_hands, full=opts.model_complexity == 1, static=False,
+        min_detection_confidence=opts.min_detection_confidence,
+        min_presence_confidence=opts.min_tracking_confidence, min_tracking_confidence=opts.min_tracking_confidence)
     try:
-        hands.process(rgbs[0])
+        with models.native_notes_held():
+            hands.detect_for_video(images[0], 0)
         found = 0
         t0, c0 = time.perf_counter(), time.process_time()
-        for rgb in rgbs[1:]:
-            found += len(hands.process(rgb).multi_hand_landmarks or [])
+        for i, image in enumerate(images[1:], start=1):
+            found += len(hands.detect_for_video(image, int(round(1000 * frames[i][0]))).hand_landmarks or [])
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
-        hands.close()
-    n = len(rgbs) - 1
+        with models.native_notes_held():
+            hands.close()
+    n = len(images) - 1
     return {"frames": n, "fps": n / wall, "ms_per_frame": 1e3 * wall / n, "cpu_ms_per_frame": 1e3 * cpu / n,
             "hands_per_frame": found / n}
 

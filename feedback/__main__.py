@@ -38,11 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     if a.out and not Path(a.out).resolve().parent.is_dir():
         return _fail(f"--out {a.out}: the folder does not exist")
     from tracker.hands import native_logs_hidden
+    from tracker.models import ModelsUnavailable
 
     try:
-        with native_logs_hidden(expected=(InputError, SpineError)):
+        with native_logs_hidden(expected=(InputError, SpineError, ModelsUnavailable)):
             result = analyse_path(a.input, spine_flag=a.spine, stride=a.stride)
-    except (InputError, SpineError) as e:
+    except (InputError, SpineError, ModelsUnavailable) as e:
         return _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
     summary = describe(result.report.summary)
     if a.out:

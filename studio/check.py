@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from feedback import guide
 from feedback.pipeline import analyse_frames
 from feedback.report import label_spans
 from feedback.spine import SpineLine

@@ -1,7 +1,7 @@
 """Where the spine is: mid-shoulders (base of the neck) to mid-hips (sacrum), from body pose.
 
-MediaPipe's legacy Pose (the full model ships in the 0.10.21 wheel; lite and heavy would be
-downloaded, so only model_complexity=1 is used) on a few frames of the session. The person
+MediaPipe's Tasks PoseLandmarker on the full pose model of the 0.10.21 wheel (tracker/models.py;
+the same model as legacy Pose with model_complexity=1) on a few frames of the session. The person
 lies face down and is seen from a laptop camera, a view the model was not trained for, and
 the practitioner's own body may be the "most prominent person" it picks. Checked on a real
 clip of one open hand (shared/real_hands): Pose "found" a whole body in the hand and forearm,
@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-import cv2
 import numpy as np
 
 from .hands import DetectorOptions, HandDetector
@@ -45,8 +44,8 @@ class SpineEstimate:
 
 def _torso(landmarks: Any, min_visibility: float) -> tuple[np.ndarray, np.ndarray, float] | None:
     """(head, sacrum, visibility) of one pose result, or None if the torso is not clearly seen."""
-    pts = [landmarks.landmark[i] for i in _TORSO]
-    vis = min(float(p.visibility) for p in pts)
+    pts = [landmarks[i] for i in _TORSO]
+    vis = min(float(p.visibility or 0.0) for p in pts)
     if vis < min_visibility:
         return None
     xy = np.array([(p.x, p.y) for p in pts], dtype=np.float64)
@@ -75,21 +74,20 @@ def _smaller_than_a_hand(head: np.ndarray, sacrum: np.ndarray, hands: HandDetect
 def estimate_spine(frames_bgr: Iterable[np.ndarray], min_visibility: float = 0.5,
                    min_detection_confidence: float = 0.5) -> SpineEstimate | None:
     """Median spine over `frames_bgr` (a few frames spread over the session is enough)."""
-    import mediapipe as mp  # lazy: heavy import
+    from . import models  # lazy: MediaPipe is a heavy import
 
     found: list[tuple[np.ndarray, np.ndarray, float]] = []
     n_frames = 0
-    # Static mode: the sampled frames are far apart in time, so tracking between them is meaningless.
-    with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,
-                                min_detection_confidence=min_detection_confidence) as pose, \
+    # Image mode: the sampled frames are far apart in time, so tracking between them is meaningless.
+    # A few frames in all: the graph's native notes are held back the whole time.
+    with models.native_notes_held(), \
+            models.pose_landmarker(static=True, min_detection_confidence=min_detection_confidence) as pose, \
             HandDetector(DetectorOptions(static_image_mode=True)) as hands:
         for frame in frames_bgr:
             n_frames += 1
-            rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-            rgb.flags.writeable = False
-            result = pose.process(rgb)
-            if result.pose_landmarks is not None:
-                torso = _torso(result.pose_landmarks, min_visibility)
+            result = pose.detect(models.rgb_image(frame))
+            if result.pose_landmarks:
+                torso = _torso(result.pose_landmarks[0], min_visibility)
                 if torso is not None and not _smaller_than_a_hand(torso[0], torso[1], hands, frame):
                     found.append(torso)
     if not found:

@@ -119,7 +119,7 @@ class LiveSession:
                 try:
                     self.writer.close()
                     video = self.video_path.read_bytes() if self.writer.frames else None
-                except Exception:  # noqa: BLE001 - a failed recording must not lose the report
+                except Exception:  # a failed recording must not lose the report
                     LOG.exception("could not finish the recording")
                 self.writer = None
             cues = [(round(float(t), 2), c.text, c.severity) for t, c in (self.coach.history if self.coach else [])]
@@ -153,7 +153,7 @@ class LiveSession:
         if self.processor is not None:
             try:
                 self.processor.close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 LOG.exception("closing the frame processor")
         self.processor = None
         if self.writer is not None:
@@ -182,7 +182,7 @@ class LiveSession:
             else:
                 try:
                     self._process(img, float(t_abs))
-                except Exception as e:  # noqa: BLE001 - keep the stream alive, say it on the page
+                except Exception as e:  # keep the stream alive, say it on the page
                     LOG.exception("frame processing failed")
                     self.error = f"The analysis stopped on a frame ({type(e).__name__}). Press STOP, then START."
                     draw_message(img, "Analysis error: press STOP, then START", "alert")

@@ -49,7 +49,7 @@ def guard(page: Callable[[], None]) -> Callable[[], None]:
         except MemoryError:
             st.error("This video is too large to analyse here. Try a shorter clip, or analyse every "
                      "second frame.")
-        except Exception:  # noqa: BLE001 - the page edge: log it, tell the user plainly
+        except Exception:  # the page edge: log it, tell the user plainly
             LOG.exception("unexpected error on page %s", page.__name__)
             st.error("Something went wrong on this page. Reload the page and try again; if it keeps "
                      "happening, the details are in the server's log.")
