@@ -10,9 +10,11 @@ Timestamps are the container's, as in `VideoSource`, so the parts join in time e
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-from concurrent.futures import ProcessPoolExecutor
+import pickle
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -66,6 +68,63 @@ def _track_part(path: str, start: int, end: int, warmup: int, stride: int,
     return out
 
 
+class _Worker:
+    """One part tracked by a child Python (`python -m tracker.parallel`), its HandFrames pickled
+    back on stdout. A plain child process rather than multiprocessing: multiprocessing's spawn
+    re-runs the parent's `__main__`, which inside Streamlit (and its AppTest) is the page script."""
+
+    def __init__(self, path: Path, start: int, end: int, warmup: int, stride: int,
+                 options: DetectorOptions | None) -> None:
+        root = str(Path(__file__).resolve().parents[1])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+        # MediaPipe's native notes go to a file, read only if the part fails: a pipe nobody reads
+        # while the part runs could fill and stall it.
+        self._log = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tracker.parallel"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self._log, env=env)
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(pickle.dumps((str(path), start, end, warmup, stride, options)))
+        self._proc.stdin.close()
+
+    def result(self) -> list[HandFrame]:
+        assert self._proc.stdout is not None
+        data = self._proc.stdout.read()
+        code = self._proc.wait()
+        if code == 0:
+            return pickle.loads(data)
+        self._log.seek(0)
+        lines = self._log.read().decode(errors="replace").strip().splitlines()
+        reason = next((ln[len(_SOURCE_ERROR):] for ln in reversed(lines) if ln.startswith(_SOURCE_ERROR)), None)
+        if reason is not None:
+            raise SourceError(reason)
+        raise RuntimeError("tracking a part of the video failed:\n" + "\n".join(lines[-20:]))
+
+    def stop(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._log.close()
+
+
+_SOURCE_ERROR = "SourceError: "
+
+
+def _child() -> int:
+    """The child's side of `_Worker`: arguments pickled on stdin, HandFrames pickled on stdout."""
+    args = pickle.loads(sys.stdin.buffer.read())
+    try:
+        frames = _track_part(*args)
+    except SourceError as e:
+        print(_SOURCE_ERROR + str(e), file=sys.stderr)
+        return 2
+    sys.stdout.buffer.write(pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()
+    return 0
+
+
 def track_video_parallel(path: str | Path, detector_options: DetectorOptions | None = None,
                          stride: int = 1, parts: int | None = None,
                          progress: Progress | None = None) -> list[HandFrame]:
@@ -80,15 +139,12 @@ def track_video_parallel(path: str | Path, detector_options: DetectorOptions | N
     if len(plan) == 1:
         return list(track_video(path, detector_options, stride=stride, progress=progress))
     expected = sum(-(-(b - a) // stride) for a, b in plan)
-    # spawn: MediaPipe and OpenCV hold threads that a forked child would inherit half-made.
-    ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(plan), mp_context=ctx) as pool:
-        futures = [pool.submit(_track_part, str(path), a, b, 0 if a == 0 else WARMUP_FRAMES, stride,
-                               detector_options) for a, b in plan]
-        results = []
-        for k, f in enumerate(futures):
+    workers = [_Worker(path, a, b, 0 if a == 0 else WARMUP_FRAMES, stride, detector_options) for a, b in plan]
+    results: list[list[HandFrame]] = []
+    try:
+        for k, worker in enumerate(workers):
             try:
-                results.append(f.result())
+                results.append(worker.result())
             except SourceError:
                 if k == 0:
                     raise
@@ -99,6 +155,9 @@ def track_video_parallel(path: str | Path, detector_options: DetectorOptions | N
                 progress(sum(map(len, results)), expected)
             if len(results[-1]) < -(-(plan[k][1] - plan[k][0]) // stride):
                 break  # this part ended early: what follows would leave a hole in time
+    finally:
+        for worker in workers:
+            worker.stop()
     joined = [hf for part in results for hf in part]
     # A container's index and its timestamps can disagree by a frame at a seek: keep time increasing.
     out: list[HandFrame] = []
@@ -106,3 +165,7 @@ def track_video_parallel(path: str | Path, detector_options: DetectorOptions | N
         if not out or hf.t > out[-1].t:
             out.append(hf)
     return out
+
+
+if __name__ == "__main__":
+    sys.exit(_child())
