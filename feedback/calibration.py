@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracker.filestore import atomic_write
 from tracker.types import SpinePoints
 
 ENV_HOME = "MASSAGE_COACH_HOME"
@@ -102,14 +102,8 @@ def save(head, sacrum, source: str = "manual", confidence: float = 1.0,
                       (int(image_size[0]), int(image_size[1])) if image_size else None, time.time())
     path = calibration_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".calibration-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(cal.to_dict(), f, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        json.dump(cal.to_dict(), f, indent=2)
     return cal
 
 

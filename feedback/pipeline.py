@@ -92,6 +92,20 @@ class Analysis:
     width: int
     height: int
     fps: float
+    frames: int = 0             # frames analysed
+    expected_frames: int = 0    # frames the video container announced (0: unknown, or a track)
+
+
+class _Counted:
+    """Counts the items that pass through an iterator."""
+
+    def __init__(self, items: Iterable) -> None:
+        self._items, self.n = items, 0
+
+    def __iter__(self):
+        for item in self._items:
+            self.n += 1
+            yield item
 
 
 def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: SpinePoints | None = None,
@@ -101,11 +115,17 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
     from tracker.trackfile import TrackFormatError, iter_track
 
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as e:
+        raise InputError(f"{path}: {e.strerror}") from None
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a video or a track file")
-    if path.stat().st_size == 0:
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file (a device or a pipe); give a video or a track file")
+    if st.st_size == 0:
         raise InputError(f"{path}: the file is empty (0 bytes)")
     if path.suffix.lower() in TRACK_SUFFIXES:
         try:
@@ -113,10 +133,15 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
             if calibration is None and not spine_flag and header.spine is None:
                 calibration = saved_calibration(header.width, header.height)
             spine = resolve_spine(header.width, header.height, spine_flag, header.spine, calibration)
-            report = analyse_frames(frames, spine, options)
+            counted = _Counted(frames)
+            report = analyse_frames(counted, spine, options)
         except TrackFormatError as e:
             raise InputError(f"{path}: {e}") from None
-        return Analysis(report, spine, header.width, header.height, header.fps)
+        except OSError as e:
+            raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
+        if counted.n == 0:
+            raise InputError(f"{path}: the track has a header but no frames: nothing to analyse")
+        return Analysis(report, spine, header.width, header.height, header.fps, counted.n, 0)
 
     from tracker.pipeline import sample_frames, track_video, video_header
     from tracker.source import SourceError
@@ -129,11 +154,18 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
             calibration = saved_calibration(header.width, header.height)
         pose = None if (spine_flag or calibration) else sample_frames(path)
         spine = resolve_spine(header.width, header.height, spine_flag, None, calibration, pose)
-        frames = track_video(path, stride=stride, progress=progress)
+        seen = [0, 0]  # frames done, frames the container announces
+
+        def count(done: int, total: int) -> None:
+            seen[:] = [done, total]
+            if progress is not None:
+                progress(done, total)
+
+        frames = track_video(path, stride=stride, progress=count)
         report = analyse_frames(frames, spine, options)
     except SourceError as e:
         raise InputError(str(e)) from None
-    return Analysis(report, spine, header.width, header.height, header.fps)
+    return Analysis(report, spine, header.width, header.height, header.fps, seen[0], seen[1])
 
 
 class FrameProcessor:

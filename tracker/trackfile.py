@@ -72,20 +72,30 @@ def _frame_dict(frame: HandFrame) -> dict[str, Any]:
 class TrackWriter:
     """Writes a track file frame by frame; usable as a context manager.
 
-    Given a path it owns (and closes) the file; given an open text file it only writes to it.
-    Frames are checked as they come, so a writer never produces a file the reader rejects.
+    Given a path it owns the file and writes it atomically: the frames go to a temporary file
+    that replaces the path only on `close()`, so a crash, Ctrl-C or a full disk leaves any old
+    file as it was; leaving a `with` on an error discards them. Given an open text file it only
+    writes to it. Frames are checked as they come, so a writer never produces a file the
+    reader rejects.
     """
 
     def __init__(self, path_or_file: str | Path | IO[str], header: TrackHeader) -> None:
+        from .filestore import AtomicFile
+
         _check_header(_header_dict(header), "header")
+        self._atomic: AtomicFile | None = None
         if isinstance(path_or_file, (str, Path)):
-            self._f: IO[str] = open(path_or_file, "w", encoding="utf-8", newline="\n")
-            self._owns = True
+            self._atomic = AtomicFile(path_or_file)
+            self._f: IO[str] = self._atomic.file
         else:
-            self._f, self._owns = path_or_file, False
+            self._f = path_or_file
         self._last_t = -math.inf
         self.frames_written = 0
-        self._f.write(json.dumps(_header_dict(header), allow_nan=False) + "\n")
+        try:
+            self._f.write(json.dumps(_header_dict(header), allow_nan=False) + "\n")
+        except BaseException:
+            self.abort()
+            raise
 
     def write(self, frame: HandFrame) -> None:
         d = _frame_dict(frame)
@@ -103,16 +113,25 @@ class TrackWriter:
         self._f.flush()
 
     def close(self) -> None:
-        if self._owns and not self._f.closed:
-            self._f.close()
-        elif not self._owns:
+        """Finishes the file (for a path: renames it into place)."""
+        if self._atomic is not None:
+            self._atomic.commit()
+        else:
             self._f.flush()
+
+    def abort(self) -> None:
+        """Discards what was written to a path (the old file, if any, stays)."""
+        if self._atomic is not None:
+            self._atomic.abort()
 
     def __enter__(self) -> TrackWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def write_track(path_or_file: str | Path | IO[str], header: TrackHeader,
