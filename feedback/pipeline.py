@@ -54,24 +54,28 @@ def resolve_spine(width: int, height: int, flag: str | None = None, header: Spin
 def sidecar_spine(video: Path) -> SpinePoints | None:
     """A spine calibration kept next to a video as `<name>.spine.json`:
     {"head": [x, y], "sacrum": [x, y]} in 0-1 image coordinates (the bundled samples have one)."""
-    import json
+    from .calibration import CalibrationError, read_json, spine_points
 
     side = video.with_name(video.stem + ".spine.json")
-    if not side.exists():
-        return None
     try:
-        d = json.loads(side.read_text())
-        return SpinePoints(tuple(map(float, d["head"]))[:2], tuple(map(float, d["sacrum"]))[:2])
-    except (ValueError, KeyError, TypeError) as e:
-        raise InputError(f"{side}: not a spine calibration ({e})") from None
+        return spine_points(read_json(side))
+    except FileNotFoundError:
+        return None
+    except CalibrationError as e:
+        text = str(e)
+        raise InputError(text if text.startswith(str(side)) else f"{side}: not a usable spine calibration ({text})") \
+            from None
 
 
 def saved_calibration(width: int, height: int) -> SpinePoints | None:
     """The app's saved spine calibration, if it was set on images of this size (a calibration
     belongs to one camera set-up; for a video of another size it would be a guess)."""
-    from .calibration import load
+    from .calibration import CalibrationError, load
 
-    cal = load()  # an unreadable file is no calibration
+    try:
+        cal = load()
+    except CalibrationError as e:
+        raise InputError(f"saved spine calibration {e}; save a new line in the app, or delete the file") from None
     if cal is None or (cal.image_size is not None and tuple(cal.image_size) != (width, height)):
         return None
     return cal.points()

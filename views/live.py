@@ -26,7 +26,7 @@ from feedback.report import SessionReport
 from feedback.spine import SpineLine
 from tracker.types import SpinePoints
 
-from . import calibrate
+from . import calibrate, saved_line
 from .widgets import (STATUS_TEXT, coach_level, guard, guide_notice, mmss, show_report, target_text)
 
 LOG = logging.getLogger("massage_coach.live")
@@ -278,7 +278,7 @@ _panel_refreshing = st.fragment(run_every=1.0)(_panel)
 
 
 def _calibration_section(live: LiveSession, playing: bool) -> None:
-    saved = calibration.load()
+    saved = saved_line.load_quietly()  # a broken file: render() showed why, with a button to forget it
     st.subheader("Spine line")
     if saved is not None:
         when = dt.datetime.fromtimestamp(saved.saved_at).strftime("%d %b %Y %H:%M") if saved.saved_at else "earlier"
@@ -325,18 +325,22 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
                 st.session_state[FLASH_KEY] = (f"Spine line found (confidence {conf:.0%}) and saved. Check it on "
                                                "the video; set it by hand below if it is off.")
                 st.rerun()
-            except calibration.CalibrationError as e:
-                st.warning(f"The line found is not usable ({e}). Set it by hand below.")
+            except (calibration.CalibrationError, OSError) as e:
+                st.warning(f"The line found could not be saved ({e}). Set it by hand below.")
     still = st.session_state.get(STILL_KEY)
     if still is not None:
         with st.expander("Set the spine line by hand", expanded=saved is None):
             pts = calibrate.spine_editor(still, "live_spine_edit", saved.points() if saved else None)
             if pts is not None and st.button("Save this spine line", type="primary", key="live_save_manual"):
                 h, w = still.shape[:2]
-                cal = calibration.save(pts.head, pts.sacrum, "manual", 1.0, (w, h))
-                live.set_points(cal.points())
-                st.session_state[FLASH_KEY] = "Spine line saved. It is used from now on, and next time."
-                st.rerun()
+                try:
+                    cal = calibration.save(pts.head, pts.sacrum, "manual", 1.0, (w, h))
+                except (calibration.CalibrationError, OSError) as e:
+                    st.error(f"The spine line was not saved: {e}")
+                else:
+                    live.set_points(cal.points())
+                    st.session_state[FLASH_KEY] = "Spine line saved. It is used from now on, and next time."
+                    st.rerun()
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         st.success(flash)
@@ -355,7 +359,7 @@ def render() -> None:
     st.title("Live practice")
     guide_notice()
     live = live_session()
-    saved = calibration.load()
+    saved = saved_line.load_or_explain("live")
     live.set_points(saved.points() if saved else None)
 
     left, right = st.columns([3, 2], gap="large")

@@ -62,20 +62,18 @@ def list_samples(folder: Path = SAMPLES_DIR) -> list[Sample]:
 
 
 def sample_spine(video: Path) -> SpinePoints | None:
-    """The spine calibration that comes with a bundled sample: `<name>.spine.json` (read by the
-    same code as the command line), else the "spine" of `<name>.truth.json`."""
-    from feedback.pipeline import InputError, sidecar_spine
+    """The spine calibration that comes with a bundled sample: `<name>.spine.json` (read and
+    checked by the same code as the command line: a malformed one raises InputError, shown on
+    the page), else the "spine" of `<name>.truth.json`."""
+    from feedback.calibration import CalibrationError, spine_points
+    from feedback.pipeline import sidecar_spine
 
-    try:
-        pts = sidecar_spine(video)
-    except InputError:
-        pts = None
+    pts = sidecar_spine(video)
     if pts is not None:
         return pts
     try:
-        d = json.loads(video.with_name(video.stem + ".truth.json").read_text())["spine"]
-        return SpinePoints(tuple(map(float, d["head"]))[:2], tuple(map(float, d["sacrum"]))[:2])
-    except (OSError, ValueError, KeyError, TypeError):
+        return spine_points(json.loads(video.with_name(video.stem + ".truth.json").read_text())["spine"])
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, CalibrationError):
         return None
 
 

@@ -5,11 +5,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from feedback import calibration
 from feedback.spine import SpineError
 from tracker.source import SourceError
 
-from . import calibrate
+from . import calibrate, saved_line
 from .processing import (VIDEO_TYPES, ReviewResult, annotate_video, check_video, list_samples, sample_spine,
                          still_frame, write_upload)
 from .widgets import coach_level, guard, plain_reason, show_report
@@ -108,7 +107,7 @@ def _upload_section(level: str) -> None:
     c1, c2 = st.columns(2)
     stride = c1.selectbox("Analyse", list(STRIDES), format_func=STRIDES.get, key="review_stride",
                           help="Long videos: skipping frames makes the analysis faster, a little less precise.")
-    saved = calibration.load()
+    saved = saved_line.load_or_explain("review")
     choices = [SPINE_AUTO] + ([SPINE_SAVED] if saved else []) + [SPINE_HAND]
     spine_choice = c2.radio("Spine line", choices, key="review_spine_choice",
                             help="The coach needs the line from the base of the neck to the sacrum. "
