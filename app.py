@@ -11,6 +11,7 @@ import streamlit as st
 from views import compat, nav, widgets
 
 compat.patch_streamlit_gzip()  # videos and downloads answer 500 without it on Starlette >= 1.5
+compat.guard_server()  # only localhost as the Host (DNS rebinding); no framing by other sites
 
 st.set_page_config(page_title="Massage practice coach", page_icon="💆", layout="wide")
 current = st.navigation(nav.all_pages())
