@@ -8,13 +8,20 @@ input, or that cannot be written, before anything slow runs. Imports only the st
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
+import logging
 import os
+import re
+import shutil
 import stat
 import tempfile
+import threading
 from pathlib import Path
 from typing import IO
+
+LOG = logging.getLogger("massage_coach.files")
 
 # Temporary files of an atomic write: hidden, named after the target, removed on failure.
 TMP_PREFIX = "."
@@ -161,3 +168,100 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+# -- private temporary folders (recordings, uploads), never left behind ----------------------------
+
+# Named massage-coach-<pid>-<kind>-<random>: the owner's PID lets a later start remove what a
+# killed process (SIGKILL, power cut) left, and only that.
+SCRATCH_PREFIX = "massage-coach-"
+_SCRATCH_NAME = re.compile(r"^massage-coach-(\d+)-[a-z]+-[A-Za-z0-9_]+$")
+_scratch: set[str] = set()
+_scratch_lock = threading.Lock()
+
+
+def private_folder(kind: str) -> Path:
+    """A new folder only this user can read (0700) in the system temp folder, removed by
+    `remove_folder`, or at the latest when the process exits (atexit), or by the start-up
+    sweep of a later process if this one is killed."""
+    if not kind.isalpha() or not kind.islower():
+        raise ValueError(f"kind must be lower-case letters, got {kind!r}")
+    path = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-{kind}-")  # mkdtemp makes it 0700
+    with _scratch_lock:
+        _scratch.add(path)
+    return Path(path)
+
+
+def remove_folder(path: str | Path | None) -> None:
+    """Removes a folder made by `private_folder`, with everything in it. Errors are logged."""
+    if path is None:
+        return
+    path = str(path)
+    shutil.rmtree(path, onerror=_log_rm_error)
+    with _scratch_lock:
+        _scratch.discard(path)
+
+
+def remove_all_folders() -> int:
+    """Removes every folder this process made and has not removed yet (at exit). Returns how many."""
+    with _scratch_lock:
+        left = list(_scratch)
+    for path in left:
+        remove_folder(path)
+    return len(left)
+
+
+def sweep_stale_folders(root: str | Path | None = None) -> list[str]:
+    """Removes the private folders whose owning process is dead (left by a kill). Returns them."""
+    root = Path(root or tempfile.gettempdir())
+    removed = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError as e:
+        LOG.warning("cannot list %s for stale folders: %s", root, e)
+        return removed
+    for entry in entries:
+        m = _SCRATCH_NAME.match(entry.name)
+        if not m or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        pid = int(m.group(1))
+        if pid == os.getpid() or _alive(pid):
+            continue
+        shutil.rmtree(entry.path, onerror=_log_rm_error)
+        removed.append(entry.path)
+    if removed:
+        LOG.info("removed %d temporary folder(s) left by stopped processes", len(removed))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _log_rm_error(func, path, exc_info) -> None:
+    if not isinstance(exc_info[1], FileNotFoundError):
+        LOG.error("could not remove %s: %s", path, exc_info[1])
+
+
+atexit.register(remove_all_folders)
+
+
+_swept = threading.Event()
+
+
+def sweep_once() -> None:
+    """`sweep_stale_folders`, once per process (the app calls it on every script run)."""
+    if not _swept.is_set():
+        _swept.set()
+        sweep_stale_folders()

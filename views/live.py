@@ -7,10 +7,9 @@ When the stream stops, the measurement is finished into a report that stays on t
 """
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
-import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from feedback.coach import Coach
 from feedback.overlay import draw_message, draw_overlay
 from feedback.report import SessionReport
 from feedback.spine import SpineLine
+from tracker import filestore  # noqa: F401 - first: its atexit then runs after WATCHDOG's
 from tracker.types import SpinePoints
 
 from . import calibrate, saved_line
@@ -36,8 +36,11 @@ RESULT_KEY = "live_result"
 STILL_KEY = "live_still"
 RECORD_KEY = "live_record"
 FLASH_KEY = "live_flash"
-STALL_S = 5.0        # no frame for this long while playing: the stream has stopped
+MAX_RESULTS = 3
+STALL_S = 4.0        # no frame for this long while playing: the stream has stopped (resources released)
 NO_START_S = 15.0    # playing but no frame at all after this long
+WORK_TIMEOUT_S = 10.0  # the longest the page waits for the frame worker to finish its frame
+MAX_CLOCK_JUMP_S = 5.0  # a larger jump in the frames' clock is a restarted stream, not a pause
 
 
 @dataclass
@@ -47,10 +50,181 @@ class LiveResult:
     cues: list = field(default_factory=list)
     frames: int = 0
     ended_at: str = ""
+    notes: list = field(default_factory=list)   # what the user should know (parts, rescaled frames, errors)
+
+
+class Measurement:
+    """One measurement: the analysis, kept across stream drops, and its heavy resources (the
+    MediaPipe graph, the recording writer and its private folder), released by `suspend()`
+    and taken again on the next frame.
+
+    Only the frame worker calls `process`, with `work` held; whoever suspends or finishes takes
+    `work` first (waiting at most one frame), so the two never run at once. The session lock
+    is never held here."""
+
+    def __init__(self, points: SpinePoints, level: str, record: bool, size: tuple[int, int]) -> None:
+        from feedback.pipeline import FrameProcessor
+
+        self.size = size
+        self.spine = SpineLine.from_points(points, size[0], size[1], "calibration")
+        self.processor = FrameProcessor(self.spine)
+        self.coach = Coach(level)
+        self.record = record
+        self.work = threading.Lock()
+        self.writer = None
+        self.folder: Path | None = None
+        self.parts: list[bytes] = []
+        self.notes: list[str] = []
+        self.t0: float | None = None
+        self.last_t: float | None = None
+        self.last_wall: float | None = None
+        self.frames = 0
+        self.resized = 0
+        self.suspended = False
+        self.closed = False
+
+    @property
+    def video_path(self) -> Path | None:
+        return None if self.writer is None else self.writer.path
+
+    def _time(self, t_abs: float, now: float) -> float:
+        """Seconds since the start, kept increasing. A resumed stream may restart its clock: the
+        measurement then continues from where it was, after the wall-clock pause."""
+        if self.t0 is None:
+            self.t0 = t_abs
+        t = t_abs - self.t0
+        if self.last_t is not None and not (self.last_t < t <= self.last_t + MAX_CLOCK_JUMP_S):
+            if self.last_t - 1.0 < t <= self.last_t:  # a repeated stamp
+                t = self.last_t + 1e-3
+            else:
+                t = self.last_t + min(max(now - (self.last_wall or now), 1e-3), MAX_CLOCK_JUMP_S)
+                self.t0 = t_abs - t
+        return t
+
+    def process(self, img: np.ndarray, t_abs: float):
+        """Analyse and draw one frame (`work` held). Returns the drawn frame, result and cue."""
+        import cv2
+
+        h, w = img.shape[:2]
+        if (w, h) != self.size:  # WebRTC adapts the resolution: same measurement, first size
+            img = cv2.resize(img, self.size, interpolation=cv2.INTER_AREA)
+            self.resized += 1
+        now = time.monotonic()
+        t = self._time(t_abs, now)
+        self.suspended = False
+        result = self.processor.process(img, t)
+        cue = self.coach.update(result, self.processor.analyzer)
+        draw_overlay(img, result, self.spine, cue)
+        if self.record:
+            if self.writer is None:
+                self._start_part()
+            self.writer.write(img, t)
+        self.last_t, self.last_wall = t, now
+        self.frames += 1
+        return img, result, cue
+
+    def _start_part(self) -> None:
+        from tracker.filestore import private_folder
+
+        from .processing import VideoWriter
+
+        if self.parts:
+            self.notes.append(f"The stream paused at {mmss(self.last_t)}: the recording continues in a new part.")
+        self.folder = private_folder("live")
+        self.writer = VideoWriter(self.folder / "live.mp4", self.size[0], self.size[1], 30.0)
+
+    def _end_part(self) -> None:
+        from tracker.filestore import remove_folder
+
+        if self.writer is None:
+            return
+        writer, self.writer = self.writer, None
+        try:
+            writer.close()
+            if writer.frames:
+                self.parts.append(writer.path.read_bytes())
+        except Exception as e:  # noqa: BLE001 - said on the page; the measurement is not lost
+            LOG.exception("could not finish the live recording")
+            self.notes.append(f"A part of the recording could not be finished ({type(e).__name__}: {e}).")
+        finally:
+            remove_folder(self.folder)
+            self.folder = None
+
+    def suspend(self) -> None:
+        """Releases the MediaPipe graph and ends the recording part (`work` held); the analysis
+        stays, and continues if frames come again."""
+        try:
+            self.processor.close()
+        except Exception:  # noqa: BLE001
+            LOG.exception("closing the hand tracker")
+        self._end_part()
+        self.suspended = True
+
+    def finish(self) -> LiveResult | None:
+        """The report of everything measured (`work` held); releases everything."""
+        self.suspend()
+        self.closed = True
+        if self.frames == 0:
+            return None
+        report = self.processor.analyzer.finish()
+        notes = list(self.notes)
+        if self.resized:
+            notes.append(f"The camera changed its picture size during the session: {self.resized} frames were "
+                         f"scaled to the first size ({self.size[0]}×{self.size[1]}) and measured with the rest.")
+        video = join_recording(self.parts, notes)
+        cues = [(round(float(t), 2), c.text, c.severity) for t, c in self.coach.history]
+        return LiveResult(report, video, cues, self.frames, dt.datetime.now().strftime("%H:%M"), notes)
+
+
+def join_recording(parts: list[bytes], notes: list[str]) -> bytes | None:
+    """The recording's parts (the stream paused between them) as one mp4, by copying the
+    packets with shifted times (no re-encoding). If that fails, the longest part, said in `notes`."""
+    parts = [p for p in parts if p]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    import io
+
+    import av
+
+    try:
+        buf = io.BytesIO()
+        with av.open(buf, "w", format="mp4") as out:
+            ostream, offset = None, 0.0
+            for data in parts:
+                with av.open(io.BytesIO(data)) as inp:
+                    istream = inp.streams.video[0]
+                    if ostream is None:
+                        ostream = out.add_stream_from_template(istream)
+                    end = offset
+                    for packet in inp.demux(istream):
+                        if packet.dts is None:
+                            continue
+                        tb = packet.time_base
+                        pts_s = float(packet.pts * tb) + offset
+                        dts_s = float(packet.dts * tb) + offset
+                        dur_s = float((packet.duration or 0) * tb)
+                        packet.stream = ostream
+                        packet.time_base = tb
+                        packet.pts, packet.dts = round(pts_s / tb), round(dts_s / tb)
+                        out.mux(packet)
+                        end = max(end, pts_s + (dur_s or 1 / 30))
+                    offset = end
+        return buf.getvalue()
+    except Exception as e:  # noqa: BLE001 - a recording that cannot be joined: keep the longest part
+        LOG.exception("could not join the recording's parts")
+        notes.append(f"The recording has {len(parts)} parts that could not be joined ({type(e).__name__}); "
+                     "the longest is shown.")
+        return max(parts, key=len)
 
 
 class LiveSession:
-    """State shared by the frame callback (worker thread) and the page (script thread)."""
+    """State shared by the frame callback (worker thread) and the page (script thread).
+
+    `lock` guards the references only (a swap, never work): the frame worker analyses outside
+    it, inside the Measurement's own `work` lock. Resources are released when the stream ends
+    for any reason: STOP (the page's `stop`), the track ending (`ended`, streamlit-webrtc's
+    on_video_ended), no frame for STALL_S (a tab closed or a connection lost: the watchdog), or
+    the process ending (atexit). What was measured stays, for the page to show."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -58,67 +232,85 @@ class LiveSession:
         self.level = "beginner"
         self.record = False
         self.accepting = False
-        self._reset()
+        self.measurement: Measurement | None = None
+        self.finished: list[LiveResult] = []   # measurements ended without the page (new spine line, ...)
+        self.view: dict = {}                   # what the page shows of the last frame (a new dict per frame)
+        self.error: str | None = None
         self.last_frame: np.ndarray | None = None
         self.last_wall: float | None = None
-
-    def _reset(self) -> None:
-        self.processor = None
-        self.coach: Coach | None = None
-        self.spine: SpineLine | None = None
-        self.writer = None
-        self.video_path: Path | None = None
-        self.t0: float | None = None
-        self.frames = 0
         self.begun_wall: float | None = None
-        self.label = "idle"
-        self.over_spine = False
-        self.cue = None
-        self.counts: dict = {}
-        self.technique_seconds: dict = {name: 0.0 for name in guide.TECHNIQUES}
-        self.spine_alerts = 0
-        self.cues: list = []
-        self.error: str | None = None
         self._fps_times: list[float] = []
+        WATCHDOG.watch(self)
+
+    # -- compatibility views of the measurement ----------------------------------------------
+    @property
+    def processor(self):
+        m = self.measurement
+        return None if m is None or m.closed else m.processor
+
+    @property
+    def video_path(self) -> Path | None:
+        m = self.measurement
+        return None if m is None else m.video_path
 
     # -- script side -------------------------------------------------------------------------
     def set_points(self, points: SpinePoints | None) -> None:
-        """A new spine line: the measurement in progress (if any) starts again on it."""
+        """A new spine line. A measurement in progress on the old line is finished into a report
+        (kept in `finished`, said plainly) and the next frames start a new one on the new line."""
         with self.lock:
             if points == self.points:
                 return
             self.points = points
-            self._close_processor()
-            self.t0 = None
+            old, self.measurement = self.measurement, None
+        result = _finish(old)
+        if result is not None:
+            result.notes.append("This part ended when the spine line changed; the next part uses the new line.")
+            with self.lock:
+                self.finished.append(result)
 
     def begin(self, level: str, record: bool) -> None:
         with self.lock:
-            self._close_processor()
-            self._reset()
+            old, self.measurement = self.measurement, None
             self.level, self.record = level, record
             self.accepting = True
             self.begun_wall = time.monotonic()
+            self.error, self.view, self._fps_times = None, {}, []
+        result = _finish(old)
+        if result is not None:
+            with self.lock:
+                self.finished.append(result)
 
     def stop(self) -> LiveResult | None:
         """Finish the measurement (the stream has stopped). None if nothing was measured."""
         with self.lock:
             self.accepting = False
-            if self.processor is None or self.frames == 0:
-                self._close_processor()
-                return None
-            report = self.processor.finish()
-            video = None
-            if self.writer is not None:
-                try:
-                    self.writer.close()
-                    video = self.video_path.read_bytes() if self.writer.frames else None
-                except Exception:  # noqa: BLE001 - a failed recording must not lose the report
-                    LOG.exception("could not finish the recording")
-                self.writer = None
-            cues = [(round(float(t), 2), c.text, c.severity) for t, c in (self.coach.history if self.coach else [])]
-            result = LiveResult(report, video, cues, self.frames, dt.datetime.now().strftime("%H:%M"))
-            self._close_processor()
-            return result
+            m, self.measurement = self.measurement, None
+        return _finish(m)
+
+    def take_finished(self) -> list[LiveResult]:
+        with self.lock:
+            done, self.finished = self.finished, []
+        return done
+
+    def ended(self) -> None:
+        """The video track ended (streamlit-webrtc's on_video_ended; a worker thread): release
+        the graph and the recording now; the measurement waits for the page or for more frames."""
+        self.release()
+
+    def release(self) -> None:
+        with self.lock:
+            m = self.measurement
+        if m is not None and not m.suspended and m.work.acquire(timeout=WORK_TIMEOUT_S):
+            try:
+                if not m.closed:
+                    m.suspend()
+            finally:
+                m.work.release()
+
+    def stale(self, now: float) -> bool:
+        with self.lock:
+            m, last = self.measurement, self.last_wall
+        return m is not None and not m.suspended and last is not None and now - last > STALL_S
 
     def snapshot(self) -> dict:
         with self.lock:
@@ -126,36 +318,24 @@ class LiveSession:
             fps = 0.0
             if len(self._fps_times) > 1:
                 fps = (len(self._fps_times) - 1) / max(1e-6, self._fps_times[-1] - self._fps_times[0])
+            view, m = self.view, self.measurement
             return {
-                "accepting": self.accepting, "has_spine": self.points is not None, "frames": self.frames,
-                "label": self.label, "over_spine": self.over_spine, "cue": self.cue,
-                "counts": dict(self.counts), "technique_seconds": dict(self.technique_seconds),
-                "spine_alerts": self.spine_alerts, "cues": list(self.cues[-6:]), "error": self.error,
+                "accepting": self.accepting, "has_spine": self.points is not None,
+                "frames": view.get("frames", 0) if m is not None else 0,
+                "label": view.get("label", "idle"), "over_spine": view.get("over_spine", False),
+                "cue": view.get("cue"), "counts": dict(view.get("counts", {})),
+                "technique_seconds": dict(view.get("technique_seconds", {name: 0.0 for name in guide.TECHNIQUES})),
+                "spine_alerts": view.get("spine_alerts", 0), "cues": list(view.get("cues", [])),
+                "error": self.error,
                 "since_frame": None if self.last_wall is None else now - self.last_wall,
                 "since_begin": None if self.begun_wall is None else now - self.begun_wall,
-                "fps": fps, "recording": self.writer is not None,
+                "fps": fps, "recording": m is not None and m.record and m.frames > 0,
             }
 
     def still(self) -> np.ndarray | None:
         with self.lock:
-            return None if self.last_frame is None else self.last_frame.copy()
-
-    def _close_processor(self) -> None:
-        if self.processor is not None:
-            try:
-                self.processor.close()
-            except Exception:  # noqa: BLE001
-                LOG.exception("closing the frame processor")
-        self.processor = None
-        if self.writer is not None:
-            try:
-                self.writer.close()
-            except Exception:  # noqa: BLE001
-                pass
-            self.writer = None
-        if self.video_path is not None:
-            self.video_path.unlink(missing_ok=True)
-            self.video_path = None
+            frame = self.last_frame
+        return None if frame is None else frame.copy()
 
     # -- worker side (no st.* here) ----------------------------------------------------------
     def callback(self, frame):
@@ -163,54 +343,114 @@ class LiveSession:
 
         img = frame.to_ndarray(format="bgr24")
         t_abs = frame.time if frame.time is not None else time.monotonic()
+        still = img.copy()  # the picture for a still, before the overlay is drawn (outside the lock)
+        now = time.monotonic()
         with self.lock:
-            self.last_frame = img.copy()
-            self.last_wall = time.monotonic()
-            if not self.accepting:
-                draw_message(img, "Starting...")
-            elif self.points is None:
-                draw_message(img, "Set the spine line first (below)", "warn")
-            else:
-                try:
-                    self._process(img, float(t_abs))
-                except Exception as e:  # noqa: BLE001 - keep the stream alive, say it on the page
-                    LOG.exception("frame processing failed")
-                    self.error = f"The analysis stopped on a frame ({type(e).__name__}). Press STOP, then START."
-                    draw_message(img, "Analysis error: press STOP, then START", "alert")
+            self.last_frame, self.last_wall = still, now
+            accepting, points, m = self.accepting, self.points, self.measurement
+            level, record = self.level, self.record
+        if not accepting:
+            draw_message(img, "Starting...")
+        elif points is None:
+            draw_message(img, "Set the spine line first (below)", "warn")
+        else:
+            if m is None:
+                h, w = img.shape[:2]
+                fresh = Measurement(points, level, record, (w, h))
+                with self.lock:  # the page may have changed it meanwhile: the newest wins
+                    if self.measurement is None and self.accepting and self.points == points:
+                        self.measurement = fresh
+                    m = self.measurement
+                if m is None:
+                    return av.VideoFrame.from_ndarray(img, format="bgr24")
+            img = self._process(m, img, float(t_abs), now)
         return av.VideoFrame.from_ndarray(img, format="bgr24")
 
-    def _process(self, img: np.ndarray, t_abs: float) -> None:
-        from feedback.pipeline import FrameProcessor
+    def _process(self, m: Measurement, img: np.ndarray, t_abs: float, now: float) -> np.ndarray:
+        with m.work:
+            if m.closed:
+                return img
+            try:
+                img, result, cue = m.process(img, t_abs)
+            except Exception as e:  # noqa: BLE001 - keep the stream alive, say it on the page
+                LOG.exception("frame processing failed")
+                with self.lock:
+                    self.error = f"The analysis stopped on a frame ({type(e).__name__}). Press STOP, then START."
+                draw_message(img, "Analysis error: press STOP, then START", "alert")
+                return img
+            prev = self.view
+            view = {
+                "frames": m.frames, "label": result.label, "over_spine": result.over_spine, "cue": cue,
+                "counts": dict(m.processor.analyzer.counts), "technique_seconds": dict(m.coach.technique_seconds),
+                "spine_alerts": prev.get("spine_alerts", 0) + (result.over_spine and not prev.get("over_spine")),
+                "cues": [(tt, c) for tt, c in m.coach.history[-6:]],
+            }
+        with self.lock:
+            self.view = view
+            self._fps_times = (self._fps_times + [now])[-30:]
+        return img
 
-        h, w = img.shape[:2]
-        if self.processor is None or self.spine is None or (self.spine.width, self.spine.height) != (w, h):
-            self._close_processor()
-            self.spine = SpineLine.from_points(self.points, w, h, "calibration")
-            self.processor = FrameProcessor(self.spine)
-            self.coach = Coach(self.level)
-            self.t0 = t_abs
-            self.frames = 0
-            if self.record:
-                from .processing import VideoWriter
 
-                fd, name = tempfile.mkstemp(prefix="massage-coach-live-", suffix=".mp4")
-                os.close(fd)
-                self.video_path = Path(name)
-                self.writer = VideoWriter(self.video_path, w, h, 30.0)
-        t = t_abs - self.t0
-        result = self.processor.process(img, t)
-        cue = self.coach.update(result, self.processor.analyzer)
-        draw_overlay(img, result, self.spine, cue)
-        if self.writer is not None:
-            self.writer.write(img, t)
-        self.frames += 1
-        if result.over_spine and not self.over_spine:
-            self.spine_alerts += 1
-        self.label, self.over_spine, self.cue = result.label, result.over_spine, cue
-        self.counts = dict(self.processor.analyzer.counts)
-        self.technique_seconds = dict(self.coach.technique_seconds)
-        self.cues = [(tt, c) for tt, c in self.coach.history[-6:]]
-        self._fps_times = (self._fps_times + [time.monotonic()])[-30:]
+def _finish(m: Measurement | None) -> LiveResult | None:
+    if m is None:
+        return None
+    if not m.work.acquire(timeout=WORK_TIMEOUT_S):
+        LOG.error("the frame worker did not let go of the measurement in %.0f s", WORK_TIMEOUT_S)
+        return None
+    try:
+        return None if m.closed else m.finish()
+    finally:
+        m.work.release()
+
+
+class Watchdog:
+    """One daemon thread per process: releases the resources of live sessions whose frames have
+    stopped coming (a tab closed, a connection lost) within STALL_S + a second, and of all of
+    them when the process exits (atexit; the recordings' folders go with them)."""
+
+    def __init__(self) -> None:
+        import weakref
+
+        self._sessions: weakref.WeakSet = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, live: LiveSession) -> None:
+        with self._lock:
+            self._sessions.add(live)
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._run, name="live-watchdog", daemon=True)
+                self._thread.start()
+
+    def sessions(self) -> list[LiveSession]:
+        with self._lock:
+            return list(self._sessions)
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            now = time.monotonic()
+            for live in self.sessions():
+                try:
+                    if live.stale(now):
+                        LOG.info("no frame for %.0f s: releasing the live session's tracker and recording", STALL_S)
+                        live.release()
+                except Exception:  # noqa: BLE001 - the watchdog must keep watching
+                    LOG.exception("releasing a stalled live session")
+
+    def close_all(self) -> None:
+        self._stop.set()
+        for live in self.sessions():
+            try:
+                live.release()
+            except Exception:  # noqa: BLE001
+                LOG.exception("releasing a live session at exit")
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+
+
+WATCHDOG = Watchdog()
+atexit.register(WATCHDOG.close_all)
 
 
 def live_session() -> LiveSession:
@@ -376,6 +616,7 @@ def render() -> None:
             media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}},
                                       "audio": False},
             video_frame_callback=live.callback,
+            on_video_ended=live.ended,   # the track ended (tab closed, connection lost): release at once
             async_processing=True,
             translations={
                 "start": "START", "stop": "STOP", "select_device": "SELECT DEVICE",
@@ -398,27 +639,32 @@ def render() -> None:
             else:
                 with st.expander("Camera not working?"):
                     st.markdown(help_text)
+    results: list[LiveResult] = st.session_state.setdefault(RESULT_KEY, [])
+    results.extend(live.take_finished())
     if playing and not live.accepting:
         live.begin(coach_level(), bool(record))
+        results.extend(live.take_finished())
     elif not playing and live.accepting:
         result = live.stop()
         if result is not None:
-            st.session_state[RESULT_KEY] = result
+            results.append(result)
         elif live.snapshot()["has_spine"]:
             st.warning("The stream stopped before anything was measured. Press START to try again.")
     with right:
         (_panel_refreshing if playing else _panel)(live, playing)
     _calibration_section(live, playing)
 
-    result: LiveResult | None = st.session_state.get(RESULT_KEY)
-    if result is not None:
+    del results[:-MAX_RESULTS]  # the reports (and recordings) of the last few sessions, in memory only
+    for i, result in enumerate(reversed(results)):
         st.divider()
-        st.header(f"Your last session (ended {result.ended_at})")
-        show_report(result.report, "live", video=result.video, cues=result.cues,
+        st.header(f"Your last session (ended {result.ended_at})" if i == 0 else f"Earlier (ended {result.ended_at})")
+        for note in result.notes:
+            st.info(note)
+        show_report(result.report, f"live{i}", video=result.video, cues=result.cues,
                     file_stem=f"live-{result.ended_at.replace(':', '')}")
-        if st.button("Clear this report", key="live_clear"):
-            st.session_state.pop(RESULT_KEY, None)
-            st.rerun()
+    if results and st.button("Clear these reports" if len(results) > 1 else "Clear this report", key="live_clear"):
+        st.session_state.pop(RESULT_KEY, None)
+        st.rerun()
 
 
 page = guard(render)

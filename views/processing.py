@@ -5,8 +5,6 @@ Kept free of `st.*` so it can be tested and reused directly; the pages only disp
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +16,7 @@ import tracker.console  # noqa: F401  first: FFmpeg stays quiet about a bad uplo
 from feedback.coach import Coach
 from feedback.report import SessionReport
 from feedback.spine import SpineError, SpineLine
+from tracker.filestore import private_folder, remove_folder
 from tracker.types import SpinePoints
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -217,10 +216,8 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
         coach = Coach(level)
         tmp_path = None
         writer = None
-        if write_video:
-            fd, tmp_name = tempfile.mkstemp(prefix="massage-coach-", suffix=".mp4")
-            os.close(fd)
-            tmp_path = Path(tmp_name)
+        if write_video:  # in a private folder, removed below (or at exit, or by the next start's sweep)
+            tmp_path = private_folder("review") / "annotated.mp4"
             writer = VideoWriter(tmp_path, src.width, src.height, src.fps / stride)
         frames = 0
         video = None
@@ -252,7 +249,7 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
                 except Exception:  # noqa: BLE001 - the file is deleted anyway
                     pass
             if tmp_path is not None:
-                tmp_path.unlink(missing_ok=True)
+                remove_folder(tmp_path.parent)
     finally:
         src.close()
     cues = [(round(float(t), 2), c.text, c.severity) for t, c in coach.history]
@@ -261,12 +258,22 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
 
 
 def write_upload(name: str, data: bytes) -> Path:
-    """The uploaded bytes in a private temporary file (the caller deletes it)."""
-    suffix = Path(name).suffix.lower() if Path(name).suffix else ".mp4"
-    fd, tmp = tempfile.mkstemp(prefix="massage-coach-upload-", suffix=suffix)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return Path(tmp)
+    """The uploaded bytes in a file of a private temporary folder; the caller removes it with
+    `remove_upload` (and the folder goes at exit, or at the next start after a kill)."""
+    suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in {f".{t}" for t in VIDEO_TYPES} else ".mp4"
+    folder = private_folder("upload")
+    path = folder / f"upload{suffix}"
+    try:
+        path.write_bytes(data)
+    except BaseException:
+        remove_folder(folder)
+        raise
+    return path
+
+
+def remove_upload(path: Path) -> None:
+    """Removes an upload written by `write_upload`, with its folder."""
+    remove_folder(path.parent)
 
 
 def check_video(path: Path, name: str | None = None) -> None:
@@ -287,4 +294,4 @@ def check_video(path: Path, name: str | None = None) -> None:
 
 
 __all__ = ["Sample", "list_samples", "sample_spine", "still_frame", "auto_spine", "spine_from_frame",
-           "VideoWriter", "ReviewResult", "annotate_video", "write_upload", "check_video", "SpineError"]
+           "VideoWriter", "ReviewResult", "annotate_video", "write_upload", "remove_upload", "check_video", "SpineError"]
