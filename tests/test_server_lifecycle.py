@@ -16,14 +16,13 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.test_live_browser import CHROMIUM, FLAGS, SAMPLES, free_port, save_calibration, write_y4m
+from tests.test_live_browser import CHROMIUM, FLAGS, free_port
 from views.compat import host_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,5 +155,106 @@ def test_only_loopback_hosts_and_no_framing_by_other_sites(dirs):
         finally:
             browser.close()
             pw.stop()
+    finally:
+        server.stop()
+
+
+def _wait(cond, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.25)
+    return cond()
+
+
+def _live_with_recording(server: Server, y4m: Path):
+    pw, browser, page = open_page(server.url, y4m=y4m)
+    page.get_by_text("Record the annotated video").first.click()
+    page.wait_for_timeout(1000)
+    return pw, browser, page
+
+
+@pytest.fixture
+def effleurage_y4m(tmp_path):
+    from tests.test_live_browser import SAMPLES, write_y4m
+
+    if not (SAMPLES / "effleurage_up.mp4").exists():
+        pytest.skip("sample video missing")
+    y4m = tmp_path / "effleurage.y4m"
+    assert write_y4m(SAMPLES / "effleurage_up.mp4", y4m, 0.0, 6.0) > 60
+    return y4m
+
+
+def test_closing_the_tab_without_stop_then_stopping_the_server_leaves_nothing(dirs, effleurage_y4m):
+    from collections import Counter
+
+    from tests.test_live_browser import save_calibration
+
+    pytest.importorskip("playwright.sync_api")
+    home, tmp = dirs
+    save_calibration(home, "effleurage_up")
+    server = Server(home, tmp)
+    try:
+        # A first START and STOP: the threads Streamlit and WebRTC keep for any later session
+        # (pools, the event loop) exist from then on, and are not this session's.
+        pw, browser, page = _live_with_recording(server, effleurage_y4m)
+        webrtc = page.frame_locator('iframe[src*="streamlit_webrtc"]')
+        webrtc.get_by_role("button", name="START").click(timeout=30_000)
+        page.get_by_text("recording").first.wait_for(timeout=90_000)
+        webrtc.get_by_role("button", name="STOP").click(timeout=10_000)
+        page.get_by_text("Your last session").first.wait_for(timeout=60_000)
+        assert _wait(lambda: not server.ours(), 10)
+        page.wait_for_timeout(3000)
+        try:
+            before = Counter(server.threads())
+            webrtc.get_by_role("button", name="START").click(timeout=30_000)
+            page.get_by_text("Analysing").first.wait_for(timeout=90_000)  # "Analysing N frames per second · recording"
+            during = Counter(server.threads())
+            assert server.ours(), "the recording should be in a private temporary folder"
+            assert sum(during.values()) > sum(before.values())
+            page.close()  # the tab, without STOP; the browser stays
+            t0 = time.monotonic()
+            gone = _wait(lambda: not server.ours() and not (Counter(server.threads()) - before), 10)
+            print(f"released {time.monotonic() - t0:.1f} s after the tab closed; threads before "
+                  f"{sum(before.values())}, during {sum(during.values())}, after {len(server.threads())}")
+            assert gone, (server.ours(), dict(Counter(server.threads()) - before))
+        finally:
+            browser.close()
+            pw.stop()
+    finally:
+        code = server.stop(signal.SIGTERM)
+    assert code in (0, -signal.SIGTERM), code
+    assert not server.ours()
+
+
+def test_sigterm_during_a_recording_and_sigkill_then_restart_leave_nothing(dirs, effleurage_y4m):
+    from tests.test_live_browser import save_calibration
+
+    pytest.importorskip("playwright.sync_api")
+    home, tmp = dirs
+    save_calibration(home, "effleurage_up")
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        server = Server(home, tmp)
+        pw, browser, page = _live_with_recording(server, effleurage_y4m)
+        try:
+            page.frame_locator('iframe[src*="streamlit_webrtc"]').get_by_role("button", name="START").click(
+                timeout=30_000)
+            page.get_by_text("recording").first.wait_for(timeout=90_000)
+            assert server.ours()
+            server.stop(sig)
+        finally:
+            browser.close()
+            pw.stop()
+        if sig == signal.SIGTERM:
+            assert not server.ours(), "a clean shutdown removes the recording"
+    left = server.ours()
+    assert left, "SIGKILL leaves the folder (nothing can run at a kill)"
+    server = Server(home, tmp)  # the next start sweeps it, when its first page runs app.py
+    try:
+        pw, browser, page = open_page(server.url)
+        browser.close()
+        pw.stop()
+        assert _wait(lambda: not server.ours(), 10), server.ours()
     finally:
         server.stop()

@@ -240,6 +240,8 @@ class LiveSession:
         self.last_wall: float | None = None
         self.begun_wall: float | None = None
         self._fps_times: list[float] = []
+        self._stream = None       # weakref to the page's streamlit-webrtc context
+        self._session_id: str | None = None
         WATCHDOG.watch(self)
 
     # -- compatibility views of the measurement ----------------------------------------------
@@ -306,6 +308,42 @@ class LiveSession:
                     m.suspend()
             finally:
                 m.work.release()
+
+    def attach_stream(self, ctx, session_id: str | None) -> None:
+        """The page's streamlit-webrtc context and Streamlit session, so that the watchdog can
+        close the WebRTC connection (and its threads) of a tab that is gone."""
+        import weakref
+
+        with self.lock:
+            self._stream = weakref.ref(ctx) if ctx is not None else None
+            self._session_id = session_id
+
+    def since_frame(self, now: float) -> float:
+        with self.lock:
+            return 0.0 if self.last_wall is None else now - self.last_wall
+
+    def drop_stream_if_tab_gone(self) -> bool:
+        """Stops the WebRTC worker when this session's browser tab is gone (its websocket is
+        closed): without it the connection's threads would wait for Streamlit's session
+        time-out (2 minutes) or ICE's own. The measurement stays for the page, should the tab
+        reconnect. Uses streamlit-webrtc's worker (`_get_worker`, 0.79): skipped if absent."""
+        with self.lock:
+            ref, sid = self._stream, self._session_id
+        ctx = ref() if ref is not None else None
+        if ctx is None or sid is None:
+            return False
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists() or Runtime.instance().is_active_session(sid):
+            return False
+        worker = getattr(ctx, "_get_worker", lambda: None)()
+        if worker is None:
+            return False
+        LOG.info("the live page's tab is gone: closing its WebRTC connection")
+        with self.lock:
+            self._stream = None
+        worker.stop(timeout=WORK_TIMEOUT_S)
+        return True
 
     def stale(self, now: float) -> bool:
         with self.lock:
@@ -435,6 +473,8 @@ class Watchdog:
                     if live.stale(now):
                         LOG.info("no frame for %.0f s: releasing the live session's tracker and recording", STALL_S)
                         live.release()
+                    if live.since_frame(now) > STALL_S:
+                        live.drop_stream_if_tab_gone()
                 except Exception:  # noqa: BLE001 - the watchdog must keep watching
                     LOG.exception("releasing a stalled live session")
 
@@ -586,6 +626,16 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
         st.success(flash)
 
 
+def _session_id() -> str | None:
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        run = get_script_run_ctx()
+        return None if run is None else run.session_id
+    except Exception:  # noqa: BLE001 - no session (bare mode): nothing to watch
+        return None
+
+
 def streamer(**kwargs):
     """The streamlit-webrtc component (replaced in tests that run without a browser)."""
     from streamlit_webrtc import webrtc_streamer
@@ -628,6 +678,7 @@ def render() -> None:
             },
         )
     playing = bool(ctx.state.playing)
+    live.attach_stream(ctx, _session_id())
     if not playing:
         help_text = ("Connect a webcam, or allow the camera for this page (the camera icon in the address bar) "
                      "and reload. Close other apps that use it (video calls), then press START again. No webcam "
