@@ -208,6 +208,7 @@ class FrameProcessor:
 
 
 Sink = Callable[[np.ndarray, float], None]
+STAGE_TIMEOUT_S = 60.0  # the longest a frame may wait to be drawn and encoded (a 4K frame takes < 1 s)
 
 
 class OverlayStage:
@@ -234,10 +235,15 @@ class OverlayStage:
         self._thread.start()
 
     def put(self, frame_bgr: np.ndarray, result: FrameResult, cue=None) -> None:
+        import queue
+
         self._raise()
         if not self._thread.is_alive():
             raise RuntimeError("OverlayStage is closed")
-        self._queue.put((frame_bgr, result, cue))
+        try:  # bounded: a drawing or encoding thread that hangs must not hang the caller too
+            self._queue.put((frame_bgr, result, cue), timeout=STAGE_TIMEOUT_S)
+        except queue.Full:
+            raise RuntimeError(f"drawing the overlay stalled for {STAGE_TIMEOUT_S:.0f} s") from None
 
     def _run(self) -> None:
         import time
@@ -273,10 +279,22 @@ class OverlayStage:
         self._raise()
 
     def abandon(self) -> None:
-        """Stops the thread without raising: for a caller that is already failing."""
+        """Stops the thread without raising: for a caller that is already failing. Waits at
+        most STAGE_TIMEOUT_S (the thread is a daemon; a hung sink is logged, not waited for)."""
+        import logging
+        import queue
+
         if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+            try:
+                self._queue.put(None, timeout=STAGE_TIMEOUT_S)
+            except queue.Full:
+                pass
+            self._thread.join(STAGE_TIMEOUT_S)
+            if self._thread.is_alive():
+                logging.getLogger("massage_coach.pipeline").error(
+                    "the overlay thread did not finish within %.0f s", STAGE_TIMEOUT_S)
+                if self._error is None:
+                    self._error = RuntimeError(f"drawing the overlay stalled for {STAGE_TIMEOUT_S:.0f} s")
 
     def __enter__(self) -> "OverlayStage":
         return self
