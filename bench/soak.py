@@ -6,9 +6,9 @@ memory printed every minute. Not part of the test suite.
 Frames of a bundled sample (looped, with steady timestamps as a webcam gives) go through
 `LiveSession.callback`, the very function streamlit-webrtc calls for each frame, at `--fps`;
 every `--session-minutes` the session is stopped (its report built, its recording closed)
-and a new one begun, as a user pressing STOP and START would. Once a minute a
-`python -m feedback analyze` of a track runs in a subprocess (the command line's memory is its
-own: its peak RSS is printed). Each minute prints one line: minute, frames, the process's RSS
+and a new one begun, as a user pressing STOP and START would. Meanwhile `python -m feedback
+analyze` of a track runs again and again in a subprocess, from a thread beside the live path
+(its memory is its own: its peak RSS is printed). Each minute prints one line: minute, frames, the process's RSS
 and thread count, the open files, and our temporary folders; the last line is a JSON summary.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -104,6 +105,7 @@ def main() -> int:
     start = time.monotonic()
     n, sessions, rows = 0, 1, []
     next_minute, next_session = 60.0, a.session_minutes * 60.0
+    cli, cli_result = None, {}
     print("minute frames sessions rss_mb threads fds tmp_ours cli_rc cli_peak_mb", flush=True)
     while True:
         now = time.monotonic() - start
@@ -118,9 +120,13 @@ def main() -> int:
             session.begin("beginner", a.record)
             sessions += 1
             next_session += a.session_minutes * 60.0
+        if cli is None or not cli.is_alive():  # the command line runs beside the live path, never blocking it
+            cli = threading.Thread(target=lambda: cli_result.update(zip(("rc", "peak"), cli_peak_mb(track))),
+                                   daemon=True)
+            cli.start()
         if now >= next_minute:
             gc.collect()
-            rc, peak = cli_peak_mb(track)
+            rc, peak = cli_result.get("rc"), cli_result.get("peak", float("nan"))
             ours = len([p for p in Path(tempfile.gettempdir()).glob("massage-coach-*")])
             row = dict(minute=round(now / 60), frames=n, sessions=sessions, rss_mb=round(rss_mb(), 1),
                        threads=threads(), fds=open_files(), tmp_ours=ours, cli_rc=rc, cli_peak_mb=round(peak, 1))
