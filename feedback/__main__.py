@@ -7,9 +7,13 @@ and a one-line reason on stderr.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from tracker.console import OneLineParser  # first: quiets OpenCV before it loads
+from tracker.console import (  # first: quiets OpenCV before it loads
+    OneLineParser,
+    one_line,
+    stride_arg,
+    truncated,
+)
 
 from .spine import SpineError
 
@@ -26,33 +30,48 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("input", help="video file (mp4, mov, avi, webm) or track file (.jsonl)")
     an.add_argument("--spine", help="spine line HX,HY,SX,SY: base of the neck then sacrum, 0-1 image coordinates")
     an.add_argument("--out", help="write the JSON report here instead of stdout")
-    an.add_argument("--stride", type=int, default=1, help="analyse every n-th video frame (faster review)")
+    an.add_argument("--stride", type=stride_arg, default=1, help="analyse every n-th video frame (faster review)")
     an.add_argument("--summary", action="store_true",
                     help="print a short summary a person reads (instead of the JSON, unless --out is given)")
     a = ap.parse_args(argv)
 
+    from tracker.filestore import OutputError, check_out, write_text
+
     from .pipeline import InputError, analyse_path
 
-    if a.stride < 1:
-        return _fail("--stride must be 1 or more")
-    if a.out and not Path(a.out).resolve().parent.is_dir():
-        return _fail(f"--out {a.out}: the folder does not exist")
+    try:
+        if a.out:  # before the input is read: --out is never the input, nor opened by a failed run
+            check_out(a.out, (a.input,))
+    except OutputError as e:
+        return _fail(str(e))
     from tracker.hands import native_logs_hidden
     from tracker.models import ModelsUnavailable
 
     try:
-        with native_logs_hidden(expected=(InputError, SpineError, ModelsUnavailable)):
+        with native_logs_hidden(expected=(InputError, SpineError, ModelsUnavailable, MemoryError, KeyboardInterrupt)):
             result = analyse_path(a.input, spine_flag=a.spine, stride=a.stride)
     except (InputError, SpineError, ModelsUnavailable) as e:
-        return _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
+        return _fail(one_line(e))
+    except MemoryError:
+        return _fail("not enough memory for this input; try --stride 2 or a smaller video")
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted; nothing was written\n")
+        return 130
+    if truncated(result.frames, result.expected_frames):
+        sys.stderr.write(f"warning: the video ended after {result.frames} of the {result.expected_frames} frames "
+                         "it announces (damaged or cut short); the report covers only those\n")
     summary = describe(result.report.summary)
-    if a.out:
-        Path(a.out).write_text(result.report.to_json() + "\n")
-        sys.stderr.write(summary + "\n")
-    elif a.summary:
-        sys.stdout.write(summary + "\n")
-    else:
-        sys.stdout.write(result.report.to_json() + "\n")
+    try:
+        if a.out:
+            write_text(a.out, result.report.to_json() + "\n")  # atomic: the old file stays on any failure
+            sys.stderr.write(summary + "\n")
+        else:
+            sys.stdout.write((summary if a.summary else result.report.to_json()) + "\n")
+            sys.stdout.flush()
+    except OSError as e:  # a full disk, a closed pipe
+        sys.stdout = None  # nothing more to flush at exit (it would print a second error)
+        where = a.out or "standard output"
+        return _fail(f"cannot write {where}: {e.strerror or e}" + ("; the old file is unchanged" if a.out else ""))
     return 0
 
 

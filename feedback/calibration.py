@@ -13,20 +13,28 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracker.filestore import atomic_write
 from tracker.types import SpinePoints
 
 ENV_HOME = "MASSAGE_COACH_HOME"
 FILE_NAME = "calibration.json"
 VERSION = 1
+MIN_LENGTH = 0.05   # neck to sacrum, in image widths: shorter is a mis-click, not a spine
+
+
+MAX_FILE_BYTES = 64 * 1024   # a calibration is some 200 bytes
+MAX_SIDE = 16384
+LATEST_SAVED_AT = 4102444800.0   # 2100-01-01: a later (or infinite) time is a broken file
+SOURCES = ("manual", "pose")
 
 
 class CalibrationError(ValueError):
-    """A calibration that cannot be saved (points missing or outside the image)."""
+    """A calibration that cannot be saved or read (points missing or outside the image, a
+    broken file); the message is one line a person can act on."""
 
 
 @dataclass(frozen=True)
@@ -48,23 +56,82 @@ class Calibration:
                 "saved_at": self.saved_at}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Calibration":
-        head = _point(d.get("head"), "head")
-        sacrum = _point(d.get("sacrum"), "sacrum")
+    def from_dict(cls, d: object) -> "Calibration":
+        """Strictly validated (CalibrationError with a one-line reason): the file may have been
+        edited by hand or damaged, and a wrong line is worse than none."""
+        pts = spine_points(d)
+        if d.get("version", VERSION) != VERSION:
+            raise CalibrationError(f"unknown version {str(d.get('version'))[:20]}")
+        source = d.get("source", "manual")
+        if source not in SOURCES:
+            raise CalibrationError(f"source must be one of {', '.join(SOURCES)}")
+        confidence = _number(d.get("confidence", 1.0), "confidence", 0.0, 1.0)
         size = d.get("image_size")
-        size = (int(size[0]), int(size[1])) if isinstance(size, (list, tuple)) and len(size) == 2 else None
-        return cls(head, sacrum, str(d.get("source", "manual")), float(d.get("confidence", 1.0)),
-                   size, float(d.get("saved_at", 0.0)))
+        if size is not None:
+            if not (isinstance(size, list) and len(size) == 2
+                    and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_SIDE for v in size)):
+                raise CalibrationError(f"image_size must be [width, height] in pixels (1 to {MAX_SIDE})")
+            size = (size[0], size[1])
+        saved_at = _number(d.get("saved_at", 0.0), "saved_at", 0.0, LATEST_SAVED_AT)
+        return cls(pts.head, pts.sacrum, source, confidence, size, saved_at)
 
 
-def _point(v, name: str) -> tuple[float, float]:
+def _number(v: object, name: str, lo: float, hi: float) -> float:
+    # bool is an int in Python; "0.5" is a string: neither is a number in this file.
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:  # NaN fails too
+        raise CalibrationError(f"{name} must be a number from {lo:g} to {hi:g}")
+    return float(v)
+
+
+def _point(v: object, name: str) -> tuple[float, float]:
+    if not (isinstance(v, (list, tuple)) and len(v) == 2
+            and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in v)):
+        raise CalibrationError(f"the {name} point is missing or not two numbers [x, y]")
+    if not all(0.0 <= c <= 1.0 for c in v):  # NaN, infinities and huge integers fail too (no float() first)
+        shown = ", ".join(f"{c:.3g}" if isinstance(c, float) or abs(c) < 1e6 else "huge" for c in v)
+        raise CalibrationError(f"the {name} point ({shown}) is outside the picture (0 to 1)")
+    return (float(v[0]), float(v[1]))
+
+
+def _floats(v: object) -> tuple | None:
+    """A point given by code (numpy floats welcome) as plain floats; None if it is not numbers."""
     try:
-        x, y = (float(c) for c in v)
+        return tuple(float(c) for c in v)
     except (TypeError, ValueError):
-        raise CalibrationError(f"the {name} point is missing or not two numbers") from None
-    if not (math.isfinite(x) and math.isfinite(y) and 0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-        raise CalibrationError(f"the {name} point ({x:.3g}, {y:.3g}) is outside the picture")
-    return (x, y)
+        return None
+
+
+def spine_points(d: object) -> SpinePoints:
+    """{"head": [x, y], "sacrum": [x, y], ...} -> SpinePoints, or CalibrationError saying why.
+    The one check for every spine calibration read from a file: the saved calibration, and a
+    video's `<name>.spine.json` (read by the command line and the app alike)."""
+    if not isinstance(d, dict):
+        raise CalibrationError("not a JSON object with \"head\" and \"sacrum\"")
+    head, sacrum = _point(d.get("head"), "head"), _point(d.get("sacrum"), "sacrum")
+    if math.dist(head, sacrum) < MIN_LENGTH:
+        raise CalibrationError("the base of the neck and the sacrum are almost the same point")
+    return SpinePoints(head, sacrum)
+
+
+def read_json(path: Path) -> object:
+    """A small JSON file, or CalibrationError (FileNotFoundError passes through: no file)."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError:
+        raise CalibrationError(f"{path} is a folder, not a spine calibration file") from None
+    except OSError as e:
+        raise CalibrationError(f"{path}: cannot read it ({e.strerror or e})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise CalibrationError(f"{path}: too large for a spine calibration (over {MAX_FILE_BYTES // 1024} kB)")
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise CalibrationError(f"{path}: not a spine calibration (JSON nested too deeply)") from None
+    except ValueError:  # bad JSON, bad UTF-8
+        raise CalibrationError(f"{path}: not a spine calibration (not valid JSON)") from None
 
 
 def config_dir() -> Path:
@@ -80,44 +147,49 @@ def calibration_path() -> Path:
 
 
 def load() -> Calibration | None:
-    """The saved calibration, or None when there is none (or the file is unreadable: a broken
-    file is treated as no calibration, never as an error the user cannot fix)."""
+    """The saved calibration, or None when there is none. A broken file raises
+    CalibrationError naming the file and the reason: the pages show it with a button to forget
+    it, the command line exits 2 with it (silently ignoring it would hide a lost calibration)."""
     path = calibration_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            return None
-        return Calibration.from_dict(data)
-    except (OSError, ValueError):
+        data = read_json(path)
+    except FileNotFoundError:
         return None
+    try:
+        return Calibration.from_dict(data)
+    except CalibrationError as e:
+        raise CalibrationError(f"{path}: {e}") from None
 
 
 def save(head, sacrum, source: str = "manual", confidence: float = 1.0,
          image_size: tuple[int, int] | None = None) -> Calibration:
     """Validate and save (atomically: a crash never leaves half a file). Returns what was saved."""
-    head, sacrum = _point(head, "head"), _point(sacrum, "sacrum")
-    if math.dist(head, sacrum) < 0.05:
+    head, sacrum = _point(_floats(head), "head"), _point(_floats(sacrum), "sacrum")
+    if math.dist(head, sacrum) < MIN_LENGTH:
         raise CalibrationError("the base of the neck and the sacrum are almost the same point")
     cal = Calibration(head, sacrum, source, float(confidence),
                       (int(image_size[0]), int(image_size[1])) if image_size else None, time.time())
     path = calibration_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".calibration-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(cal.to_dict(), f, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        json.dump(cal.to_dict(), f, indent=2)
     return cal
 
 
 def clear() -> bool:
-    """Forget the saved calibration. True if there was one."""
+    """Forget the saved calibration, broken or not. True if there was one. An empty folder in
+    its place is removed too; a folder with files in it is left (CalibrationError says so)."""
     path = calibration_path()
     try:
         path.unlink()
         return True
     except FileNotFoundError:
         return False
+    except IsADirectoryError:
+        try:
+            path.rmdir()
+            return True
+        except OSError:
+            raise CalibrationError(f"{path} is a folder with files in it: remove it by hand") from None
+    except OSError as e:
+        raise CalibrationError(f"{path}: cannot remove it ({e.strerror or e})") from None

@@ -54,24 +54,28 @@ def resolve_spine(width: int, height: int, flag: str | None = None, header: Spin
 def sidecar_spine(video: Path) -> SpinePoints | None:
     """A spine calibration kept next to a video as `<name>.spine.json`:
     {"head": [x, y], "sacrum": [x, y]} in 0-1 image coordinates (the bundled samples have one)."""
-    import json
+    from .calibration import CalibrationError, read_json, spine_points
 
     side = video.with_name(video.stem + ".spine.json")
-    if not side.exists():
-        return None
     try:
-        d = json.loads(side.read_text())
-        return SpinePoints(tuple(map(float, d["head"]))[:2], tuple(map(float, d["sacrum"]))[:2])
-    except (ValueError, KeyError, TypeError) as e:
-        raise InputError(f"{side}: not a spine calibration ({e})") from None
+        return spine_points(read_json(side))
+    except FileNotFoundError:
+        return None
+    except CalibrationError as e:
+        text = str(e)
+        raise InputError(text if text.startswith(str(side)) else f"{side}: not a usable spine calibration ({text})") \
+            from None
 
 
 def saved_calibration(width: int, height: int) -> SpinePoints | None:
     """The app's saved spine calibration, if it was set on images of this size (a calibration
     belongs to one camera set-up; for a video of another size it would be a guess)."""
-    from .calibration import load
+    from .calibration import CalibrationError, load
 
-    cal = load()  # an unreadable file is no calibration
+    try:
+        cal = load()
+    except CalibrationError as e:
+        raise InputError(f"saved spine calibration {e}; save a new line in the app, or delete the file") from None
     if cal is None or (cal.image_size is not None and tuple(cal.image_size) != (width, height)):
         return None
     return cal.points()
@@ -92,6 +96,20 @@ class Analysis:
     width: int
     height: int
     fps: float
+    frames: int = 0             # frames analysed
+    expected_frames: int = 0    # frames the video container announced (0: unknown, or a track)
+
+
+class _Counted:
+    """Counts the items that pass through an iterator."""
+
+    def __init__(self, items: Iterable) -> None:
+        self._items, self.n = items, 0
+
+    def __iter__(self):
+        for item in self._items:
+            self.n += 1
+            yield item
 
 
 def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: SpinePoints | None = None,
@@ -101,11 +119,17 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
     from tracker.trackfile import TrackFormatError, iter_track
 
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as e:
+        raise InputError(f"{path}: {e.strerror}") from None
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a video or a track file")
-    if path.stat().st_size == 0:
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file (a device or a pipe); give a video or a track file")
+    if st.st_size == 0:
         raise InputError(f"{path}: the file is empty (0 bytes)")
     if path.suffix.lower() in TRACK_SUFFIXES:
         try:
@@ -113,10 +137,15 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
             if calibration is None and not spine_flag and header.spine is None:
                 calibration = saved_calibration(header.width, header.height)
             spine = resolve_spine(header.width, header.height, spine_flag, header.spine, calibration)
-            report = analyse_frames(frames, spine, options)
+            counted = _Counted(frames)
+            report = analyse_frames(counted, spine, options)
         except TrackFormatError as e:
             raise InputError(f"{path}: {e}") from None
-        return Analysis(report, spine, header.width, header.height, header.fps)
+        except OSError as e:
+            raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
+        if counted.n == 0:
+            raise InputError(f"{path}: the track has a header but no frames: nothing to analyse")
+        return Analysis(report, spine, header.width, header.height, header.fps, counted.n, 0)
 
     from tracker.parallel import track_video_parallel
     from tracker.pipeline import sample_frames, video_header
@@ -130,11 +159,18 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
             calibration = saved_calibration(header.width, header.height)
         pose = None if (spine_flag or calibration) else sample_frames(path)
         spine = resolve_spine(header.width, header.height, spine_flag, None, calibration, pose)
-        frames = track_video_parallel(path, stride=stride, progress=progress)  # on every core
+        seen = [0, 0]  # frames done, frames the container announces
+
+        def count(done: int, total: int) -> None:
+            seen[:] = [done, total]
+            if progress is not None:
+                progress(done, total)
+
+        frames = track_video_parallel(path, stride=stride, progress=count)  # on every core
         report = analyse_frames(frames, spine, options)
     except SourceError as e:
         raise InputError(str(e)) from None
-    return Analysis(report, spine, header.width, header.height, header.fps)
+    return Analysis(report, spine, header.width, header.height, header.fps, seen[0], seen[1])
 
 
 class FrameProcessor:
@@ -173,6 +209,7 @@ class FrameProcessor:
 
 
 Sink = Callable[[np.ndarray, float], None]
+STAGE_TIMEOUT_S = 60.0  # the longest a frame may wait to be drawn and encoded (a 4K frame takes < 1 s)
 
 
 class OverlayStage:
@@ -199,10 +236,15 @@ class OverlayStage:
         self._thread.start()
 
     def put(self, frame_bgr: np.ndarray, result: FrameResult, cue=None) -> None:
+        import queue
+
         self._raise()
         if not self._thread.is_alive():
             raise RuntimeError("OverlayStage is closed")
-        self._queue.put((frame_bgr, result, cue))
+        try:  # bounded: a drawing or encoding thread that hangs must not hang the caller too
+            self._queue.put((frame_bgr, result, cue), timeout=STAGE_TIMEOUT_S)
+        except queue.Full:
+            raise RuntimeError(f"drawing the overlay stalled for {STAGE_TIMEOUT_S:.0f} s") from None
 
     def _run(self) -> None:
         import time
@@ -238,10 +280,22 @@ class OverlayStage:
         self._raise()
 
     def abandon(self) -> None:
-        """Stops the thread without raising: for a caller that is already failing."""
+        """Stops the thread without raising: for a caller that is already failing. Waits at
+        most STAGE_TIMEOUT_S (the thread is a daemon; a hung sink is logged, not waited for)."""
+        import logging
+        import queue
+
         if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+            try:
+                self._queue.put(None, timeout=STAGE_TIMEOUT_S)
+            except queue.Full:
+                pass
+            self._thread.join(STAGE_TIMEOUT_S)
+            if self._thread.is_alive():
+                logging.getLogger("massage_coach.pipeline").error(
+                    "the overlay thread did not finish within %.0f s", STAGE_TIMEOUT_S)
+                if self._error is None:
+                    self._error = RuntimeError(f"drawing the overlay stalled for {STAGE_TIMEOUT_S:.0f} s")
 
     def __enter__(self) -> "OverlayStage":
         return self

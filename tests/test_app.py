@@ -234,10 +234,11 @@ def test_default_calibration_folder_is_the_users_config_dir(monkeypatch, tmp_pat
 
 @pytest.mark.parametrize("content", ["", "not json", "[1, 2]", '{"head": [0.5], "sacrum": [0.2, 0.3]}',
                                      '{"head": [2, 0.5], "sacrum": [0.2, 0.3]}'])
-def test_a_broken_calibration_file_counts_as_none(coach_home, content):
+def test_a_broken_calibration_file_is_an_error_naming_it(coach_home, content):
     coach_home.mkdir(parents=True, exist_ok=True)
     (coach_home / "calibration.json").write_text(content)
-    assert calibration.load() is None
+    with pytest.raises(calibration.CalibrationError, match="calibration.json"):
+        calibration.load()
 
 
 def test_calibration_refuses_points_it_cannot_use(coach_home):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared browser fixture, whatever the import mode
 
-from test_live_browser import CHROMIUM, FLAGS, server  # noqa: E402, F401  (server is a fixture)
+from test_live_browser import CHROMIUM, FLAGS, server  # noqa: F401  (server is a fixture)
 
 ROW_PX = 35  # Streamlit's dataframe row height (the header is one row)
 
@@ -19,7 +19,7 @@ def _seconds(when: str) -> int:
     return int(m) * 60 + int(s)
 
 
-def test_review_moments_jump_the_video_and_the_session_reaches_progress(server):
+def test_review_moments_jump_the_video_and_the_session_reaches_progress(server):  # noqa: F811 (the fixture)
     from playwright.sync_api import sync_playwright
 
     url, home = server

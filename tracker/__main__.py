@@ -7,13 +7,11 @@ scripts who need the reason, not our call stack.
 from __future__ import annotations
 
 import argparse
-import errno
 import math
 import sys
-from pathlib import Path
 from typing import Sequence
 
-from .console import OneLineParser  # first: quiets OpenCV before it loads
+from .console import OneLineParser, one_line, stride_arg, truncated  # first: quiets OpenCV before it loads
 from .types import SpinePoints  # (light: no cv2, no mediapipe)
 
 # An automatic spine below this confidence is left out: a wrong spine is worse than none,
@@ -39,16 +37,6 @@ def parse_spine(text: str) -> SpinePoints:
     return SpinePoints(head, sacrum)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {n}")
-    return n
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m tracker", description="Hand tracking for the massage coach.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -59,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="spine in normalised coords: base of neck (head) then sacrum; "
                             "estimated from body pose when absent")
     track.add_argument("--smooth", action="store_true", help="One Euro smoothing of the landmarks")
-    track.add_argument("--stride", type=_positive_int, default=1, help="process every N-th frame")
+    track.add_argument("--stride", type=stride_arg, default=1, help="process every N-th frame")
     return parser
 
 
@@ -91,47 +79,63 @@ def _auto_spine(video: str) -> SpinePoints | None:
 
 
 def cmd_track(args: argparse.Namespace) -> int:
+    from .filestore import check_out
     from .pipeline import track_video, video_header
     from .trackfile import TrackWriter
 
-    header = video_header(args.video, stride=args.stride)  # checks the input before --out is touched
-    out_dir = Path(args.out).resolve().parent
-    if not out_dir.is_dir():  # fail now, not after the slow spine estimate
-        raise OSError(errno.ENOENT, "no such folder for --out", str(out_dir))
+    # Both checked before anything slow, and before --out is opened: a failed run never
+    # touches an existing --out, and --out may not be the video itself.
+    check_out(args.out, (args.video,))
+    header = video_header(args.video, stride=args.stride)
     header.spine = args.spine if args.spine is not None else _auto_spine(args.video)
     show = sys.stderr.isatty()
-    frames = track_video(args.video, smooth=args.smooth, stride=args.stride,
-                         progress=_progress if show else None)
+    expected = [0]
+
+    def progress(done: int, total: int) -> None:
+        expected[0] = total
+        if show:
+            _progress(done, total)
+
+    frames = track_video(args.video, smooth=args.smooth, stride=args.stride, progress=progress)
     with_hands = 0
-    with TrackWriter(args.out, header) as writer:
+    with TrackWriter(args.out, header) as writer:  # written to a temporary file, renamed at the end
         for frame in frames:
             writer.write(frame)
             with_hands += bool(frame.hands)
     if show:
         print(file=sys.stderr)
     n = writer.frames_written
+    if truncated(n, expected[0]):
+        _say(f"warning: the video ended after {n} of the {expected[0]} frames it announces "
+             "(damaged or cut short); the track covers only those")
     _say(f"wrote {n} frames to {args.out}; hands found in {with_hands} ({100 * with_hands / max(n, 1):.0f}%)")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from .source import SourceError
-
+    from .filestore import OutputError
     from .hands import native_logs_hidden
+    from .source import SourceError
+    from .trackfile import TrackFormatError
 
+    expected = (SourceError, OutputError, TrackFormatError, OSError, MemoryError, KeyboardInterrupt)
     try:
         if args.command == "track":
-            with native_logs_hidden(expected=(SourceError, OSError, KeyboardInterrupt)):
+            with native_logs_hidden(expected=expected):
                 return cmd_track(args)
-    except SourceError as e:
-        _say(f"error: {e}")
+    except (SourceError, OutputError, TrackFormatError) as e:
+        _say(f"error: {one_line(e)}")
         return 2
-    except OSError as e:  # e.g. --out in a missing folder or not writable
-        _say(f"error: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""))
+    except OSError as e:  # e.g. a full disk while writing --out
+        _say(f"error: {e.strerror or e}" + (f": {e.filename}" if e.filename else "")
+             + "; nothing was written (an existing --out is unchanged)")
+        return 2
+    except MemoryError:
+        _say("error: not enough memory for this video; try --stride 2 or a smaller video")
         return 2
     except KeyboardInterrupt:
-        _say("interrupted; the track file holds the frames written so far")
+        _say("interrupted; nothing was written (an existing --out is unchanged)")
         return 130
     return 2
 

@@ -19,3 +19,27 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+MAX_STRIDE = 1000  # every 1000th frame is one frame per 33 s at 30 fps: beyond it nothing is measured
+
+
+def stride_arg(text: str) -> int:
+    """--stride: an integer from 1 to MAX_STRIDE."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer from 1 to {MAX_STRIDE}, got {text!r:.40}") from None
+    if not 1 <= n <= MAX_STRIDE:
+        raise argparse.ArgumentTypeError(f"must be an integer from 1 to {MAX_STRIDE}, got {n}")
+    return n
+
+
+def truncated(frames: int, expected: int) -> bool:
+    """The container announced clearly more frames than could be decoded (the app's rule too)."""
+    return expected > 0 and frames < 0.9 * expected - 2
+
+
+def one_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

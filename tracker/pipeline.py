@@ -9,7 +9,7 @@ import numpy as np
 
 from .hands import DetectorOptions, HandDetector
 from .smoothing import HandSmoother
-from .source import SourceError, VideoSource
+from .source import SourceError, VideoSource, fit_frame
 from .types import HandFrame, SpinePoints, TrackHeader
 
 # progress(frames_done, frames_expected); frames_expected is 0 when the container does not say.
@@ -71,14 +71,14 @@ def sample_frames(path: str | Path, n: int = 8) -> list[np.ndarray]:
         if not cap.isOpened():
             raise SourceError(f"not a readable video: {path}")
         if count <= n:
-            frames = [f for ok, f in (cap.read() for _ in range(n)) if ok]
+            frames = [fit_frame(f) for ok, f in (cap.read() for _ in range(n)) if ok and f is not None]
         else:
             frames = []
             for i in np.linspace(0, count - 1, n + 2)[1:-1].round().astype(int):
                 cap.set(cv2.CAP_PROP_POS_FRAMES, int(i))
                 ok, frame = cap.read()
-                if ok:
-                    frames.append(frame)
+                if ok and frame is not None:
+                    frames.append(fit_frame(frame))
         return frames
     finally:
         cap.release()

@@ -6,6 +6,7 @@ analysis measures.
 """
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import threading
@@ -17,6 +18,8 @@ from typing import Callable, Iterator, Protocol
 import cv2
 import numpy as np
 
+LOG = logging.getLogger("massage_coach.source")
+
 # Used only when a container reports no (or an absurd) frame rate, to space fallback times.
 DEFAULT_FPS = 30.0
 # Frames a file source decodes ahead of its reader (about 0.9 MB each at 640x480).
@@ -27,6 +30,14 @@ DEFAULT_READ_AHEAD = 4
 # starts. Starting at once, the helper held the GIL the tracker needed: +0.3 to +0.6 ms a
 # frame (bench, 640x480). It bounds a helper to some 300 frames/s, far above the tracker.
 HELPER_DELAY_S = 0.002
+# Frames larger than this (long side, pixels) are scaled down as they are decoded: a 4000x3000
+# phone video would otherwise hold 36 MB a frame in every queue and cost MediaPipe a full-size
+# colour conversion, for no gain (the palm detector works at 192 px). 1080p stays as it is.
+MAX_SIDE = 1920
+# Smaller than this (either side) no hand can be seen: refused with a reason.
+MIN_SIDE = 32
+# The longest a reader waits for the next decoded frame before it says the decoder is stuck.
+READ_TIMEOUT_S = 30.0
 
 
 class SourceError(Exception):
@@ -70,6 +81,15 @@ def _decoder_params(read_ahead: int) -> list[int]:
     return [cv2.CAP_PROP_N_THREADS, 1] if read_ahead else []
 
 
+def fit_frame(frame: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
+    """`frame` scaled down (area averaging) so that its long side is at most `max_side`."""
+    h, w = frame.shape[:2]
+    if max(h, w) <= max_side:
+        return frame
+    k = max_side / max(h, w)
+    return cv2.resize(frame, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+
+
 class _ReadAhead:
     """Calls `read` in a thread, up to `depth` results ahead of the consumer.
 
@@ -104,16 +124,24 @@ class _ReadAhead:
             except queue.Full:
                 continue
 
-    def get(self):
-        item = self._queue.get()
+    def get(self, timeout: float = READ_TIMEOUT_S):
+        """The next result; SourceError if the reading thread gives none within `timeout`
+        (a stuck decoder or file system must not hang the caller for ever)."""
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            raise SourceError(f"the video gave no frame for {timeout:.0f} s (the decoder or the disk is stuck)") \
+                from None
         if isinstance(item, _Failed):
             raise item.error
         return item
 
-    def stop(self) -> None:
-        """Ends the thread; after this `read` is no longer called (the capture can be released)."""
+    def stop(self, timeout: float = READ_TIMEOUT_S) -> bool:
+        """Ends the thread; after this `read` is no longer called (the capture can be released).
+        False if the thread is still inside a stuck `read` after `timeout` (it is a daemon)."""
         self._stop.set()
-        self._thread.join()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
 
 @dataclass(frozen=True)
@@ -139,8 +167,10 @@ class VideoSource(_Capture):
         self.read_ahead = read_ahead
         if not self.path.exists():
             raise SourceError(f"no such file: {self.path}")
+        if self.path.is_dir():
+            raise SourceError(f"not a file but a folder: {self.path}")
         if not self.path.is_file():
-            raise SourceError(f"not a file: {self.path}")
+            raise SourceError(f"not a regular file (a device or a pipe), not a video: {self.path}")
         if self.path.stat().st_size == 0:
             raise SourceError(f"empty file (0 bytes): {self.path}")
         self._cap = cv2.VideoCapture(str(self.path), cv2.CAP_ANY, _decoder_params(read_ahead))
@@ -154,7 +184,13 @@ class VideoSource(_Capture):
         if not ok or first is None or first.ndim != 3:
             self._cap.release()
             raise SourceError(f"not a readable video (first frame cannot be decoded): {self.path}")
-        self.height, self.width = first.shape[:2]
+        self.source_height, self.source_width = first.shape[:2]
+        if min(self.source_width, self.source_height) < MIN_SIDE:
+            self._cap.release()
+            raise SourceError(f"only {self.source_width}x{self.source_height} pixels, too small to see hands: "
+                              f"{self.path}")
+        first = fit_frame(first)
+        self.height, self.width = first.shape[:2]  # what the frames yielded measure (scaled down if huge)
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self.fps_known = math.isfinite(fps) and 0 < fps <= 1000
         self.fps = float(fps) if self.fps_known else DEFAULT_FPS
@@ -187,7 +223,7 @@ class VideoSource(_Capture):
             self._index += 1
         ok, frame = self._cap.read()
         self._index += 1
-        return (self._time(), frame) if ok and frame is not None else None
+        return (self._time(), fit_frame(frame)) if ok and frame is not None else None
 
     def __iter__(self) -> Iterator[tuple[float, np.ndarray]]:
         if self._used:
@@ -208,8 +244,12 @@ class VideoSource(_Capture):
 
     def close(self) -> None:
         if self._reader is not None:
-            self._reader.stop()  # before the release: the thread may be inside read()
-            self._reader = None
+            reader, self._reader = self._reader, None
+            if not reader.stop():  # before the release: the thread may be inside read()
+                # Releasing the capture under a thread stuck in read() could crash the process;
+                # a stuck daemon thread and one capture are the lesser harm.
+                LOG.error("video reader of %s did not stop; leaving its capture open", self.path)
+                return
         self._cap.release()
 
 

@@ -31,6 +31,15 @@ SCORE_DECIMALS = 4
 
 PathOrFile = Union[str, Path, IO[str], IO[bytes]]
 
+# Bounds that refuse absurd input with a reason instead of a crash or a nonsense report. A
+# frame line is about 1.2 kB with two hands; the reader never holds more than one line.
+MAX_LINE_BYTES = 1 << 20
+MAX_SIDE = 16384        # pixels, width or height
+MAX_FPS = 1000.0
+MAX_T = 86400.0         # seconds: a session longer than a day is a broken clock
+MAX_HANDS = 4           # MediaPipe tracks two; a few more may come from another tracker
+MAX_COORD = 100.0       # |landmark| in image widths: MediaPipe's stay within about [-1, 2]
+
 
 class TrackFormatError(ValueError):
     """A track file (or a frame given to the writer) does not follow the format."""
@@ -59,8 +68,8 @@ def _frame_dict(frame: HandFrame) -> dict[str, Any]:
     hands = []
     for hand in frame.hands:
         lm = np.asarray(hand.landmarks, dtype=np.float64)
-        if lm.shape != (N_LANDMARKS, 3) or not np.all(np.isfinite(lm)):
-            raise TrackFormatError(f"frame t={frame.t}: landmarks must be 21x3 finite numbers")
+        if lm.shape != (N_LANDMARKS, 3) or not np.all(np.abs(lm) <= MAX_COORD):
+            raise TrackFormatError(f"frame t={frame.t}: landmarks must be 21x3 finite numbers within ±{MAX_COORD:g}")
         hands.append({
             "handedness": hand.handedness,
             "score": round(float(hand.score), SCORE_DECIMALS),
@@ -72,28 +81,40 @@ def _frame_dict(frame: HandFrame) -> dict[str, Any]:
 class TrackWriter:
     """Writes a track file frame by frame; usable as a context manager.
 
-    Given a path it owns (and closes) the file; given an open text file it only writes to it.
-    Frames are checked as they come, so a writer never produces a file the reader rejects.
+    Given a path it owns the file and writes it atomically: the frames go to a temporary file
+    that replaces the path only on `close()`, so a crash, Ctrl-C or a full disk leaves any old
+    file as it was; leaving a `with` on an error discards them. Given an open text file it only
+    writes to it. Frames are checked as they come, so a writer never produces a file the
+    reader rejects.
     """
 
     def __init__(self, path_or_file: str | Path | IO[str], header: TrackHeader) -> None:
+        from .filestore import AtomicFile
+
         _check_header(_header_dict(header), "header")
+        self._atomic: AtomicFile | None = None
         if isinstance(path_or_file, (str, Path)):
-            self._f: IO[str] = open(path_or_file, "w", encoding="utf-8", newline="\n")
-            self._owns = True
+            self._atomic = AtomicFile(path_or_file)
+            self._f: IO[str] = self._atomic.file
         else:
-            self._f, self._owns = path_or_file, False
+            self._f = path_or_file
         self._last_t = -math.inf
         self.frames_written = 0
-        self._f.write(json.dumps(_header_dict(header), allow_nan=False) + "\n")
+        try:
+            self._f.write(json.dumps(_header_dict(header), allow_nan=False) + "\n")
+        except BaseException:
+            self.abort()
+            raise
 
     def write(self, frame: HandFrame) -> None:
         d = _frame_dict(frame)
         for hand in d["hands"]:
             if hand["handedness"] not in HANDEDNESS or not 0.0 <= hand["score"] <= 1.0:
                 raise TrackFormatError(f"frame t={frame.t}: bad handedness or score")
-        if not math.isfinite(d["t"]) or d["t"] < self._last_t:
-            raise TrackFormatError(f"frame t={frame.t}: t must be finite and not decreasing")
+        if not math.isfinite(d["t"]) or d["t"] < self._last_t or not 0.0 <= d["t"] <= MAX_T:
+            raise TrackFormatError(f"frame t={frame.t}: t must be within [0, {MAX_T:.0f}] s and not decreasing")
+        if len(d["hands"]) > MAX_HANDS:
+            raise TrackFormatError(f"frame t={frame.t}: more than {MAX_HANDS} hands")
         self._last_t = d["t"]
         # Compact separators: ~10% shorter lines (a two-hand frame is ~1.2 kB).
         self._f.write(json.dumps(d, separators=(",", ":"), allow_nan=False) + "\n")
@@ -103,16 +124,25 @@ class TrackWriter:
         self._f.flush()
 
     def close(self) -> None:
-        if self._owns and not self._f.closed:
-            self._f.close()
-        elif not self._owns:
+        """Finishes the file (for a path: renames it into place)."""
+        if self._atomic is not None:
+            self._atomic.commit()
+        else:
             self._f.flush()
+
+    def abort(self) -> None:
+        """Discards what was written to a path (the old file, if any, stays)."""
+        if self._atomic is not None:
+            self._atomic.abort()
 
     def __enter__(self) -> TrackWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def write_track(path_or_file: str | Path | IO[str], header: TrackHeader,
@@ -135,16 +165,28 @@ def _reject_constant(name: str) -> float:
 def _num(v: Any, what: str, loc: str) -> float:
     # bool is an int subclass in Python; true/false are not numbers in this format.
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise TrackFormatError(f"{loc}: {what} must be a number, got {v!r:.40}")
+        raise TrackFormatError(f"{loc}: {what} must be a number, got {_short(v)}")
+    if isinstance(v, int) and abs(v) > 1e300:  # float() of a longer int overflows
+        raise TrackFormatError(f"{loc}: {what} is out of range")
     if not math.isfinite(v):
         raise TrackFormatError(f"{loc}: {what} is not finite")
     return float(v)
+
+
+def _short(v: Any) -> str:
+    """A value for an error message, cut short (and never a huge repr built first)."""
+    if isinstance(v, (dict, list)):
+        return f"a JSON {'object' if isinstance(v, dict) else 'list'}"
+    text = repr(v) if not isinstance(v, int) or abs(v) < 10 ** 30 else "a huge integer"
+    return text[:40] + ("..." if len(text) > 40 else "")
 
 
 def _point(v: Any, what: str, loc: str) -> tuple[float, float]:
     if not isinstance(v, list) or len(v) != 2:
         raise TrackFormatError(f"{loc}: {what} must be [x, y]")
     x, y = (_num(c, what, loc) for c in v)
+    if not (abs(x) <= MAX_COORD and abs(y) <= MAX_COORD):
+        raise TrackFormatError(f"{loc}: {what} is far outside the image")
     return (x, y)
 
 
@@ -158,16 +200,16 @@ def _check_header(d: Any, loc: str) -> TrackHeader:
     if not isinstance(d, dict):
         raise TrackFormatError(f"{loc}: header must be a JSON object")
     if d.get("format") != FORMAT:
-        raise TrackFormatError(f"{loc}: \"format\" must be \"{FORMAT}\", got {d.get('format')!r:.40}")
+        raise TrackFormatError(f"{loc}: \"format\" must be \"{FORMAT}\", got {_short(d.get('format'))}")
     _require(d, ("version", "width", "height", "fps"), loc, "header")
     if d["version"] != VERSION or isinstance(d["version"], bool):
-        raise TrackFormatError(f"{loc}: unsupported version {d['version']!r:.20} (this reader knows {VERSION})")
+        raise TrackFormatError(f"{loc}: unsupported version {_short(d['version'])} (this reader knows {VERSION})")
     for key in ("width", "height"):
-        if isinstance(d[key], bool) or not isinstance(d[key], int) or d[key] <= 0:
-            raise TrackFormatError(f"{loc}: {key} must be a positive integer")
+        if isinstance(d[key], bool) or not isinstance(d[key], int) or not 0 < d[key] <= MAX_SIDE:
+            raise TrackFormatError(f"{loc}: {key} must be an integer from 1 to {MAX_SIDE}")
     fps = _num(d["fps"], "fps", loc)
-    if fps <= 0:
-        raise TrackFormatError(f"{loc}: fps must be positive")
+    if not 0 < fps <= MAX_FPS:
+        raise TrackFormatError(f"{loc}: fps must be above 0 and at most {MAX_FPS:g}")
     spine = None
     if d.get("spine") is not None:
         s = d["spine"]
@@ -193,6 +235,8 @@ def _check_hand(h: Any, loc: str) -> Hand:
             or not all(isinstance(p, list) and len(p) == 3 for p in lm)):
         raise TrackFormatError(f"{loc}: landmarks must be 21 lists of [x, y, z]")
     values = [_num(c, "landmark", loc) for p in lm for c in p]
+    if not all(abs(c) <= MAX_COORD for c in values):
+        raise TrackFormatError(f"{loc}: a landmark is far outside the image (beyond ±{MAX_COORD:g})")
     return Hand(np.array(values).reshape(N_LANDMARKS, 3), h["handedness"], score)
 
 
@@ -201,10 +245,14 @@ def _check_frame(d: Any, loc: str, last_t: float) -> HandFrame:
         raise TrackFormatError(f"{loc}: frame must be a JSON object")
     _require(d, ("t", "hands"), loc, "frame")
     t = _num(d["t"], "t", loc)
+    if not 0.0 <= t <= MAX_T:
+        raise TrackFormatError(f"{loc}: t={t:.6g} is outside [0, {MAX_T:.0f}] s (a day)")
     if t < last_t:
-        raise TrackFormatError(f"{loc}: t={t} goes back in time (previous {last_t})")
+        raise TrackFormatError(f"{loc}: t={t:.6g} goes back in time (previous {last_t:.6g})")
     if not isinstance(d["hands"], list):
         raise TrackFormatError(f"{loc}: hands must be a list")
+    if len(d["hands"]) > MAX_HANDS:
+        raise TrackFormatError(f"{loc}: {len(d['hands'])} hands in one frame (at most {MAX_HANDS})")
     return HandFrame(t, [_check_hand(h, loc) for h in d["hands"]])
 
 
@@ -217,7 +265,12 @@ class TrackReader:
 
     def __init__(self, path_or_file: PathOrFile) -> None:
         if isinstance(path_or_file, (str, Path)):
-            self._f: IO[Any] = open(path_or_file, "r", encoding="utf-8", errors="replace")
+            # Binary, read line by line with a bound: a huge one-line file is refused after
+            # MAX_LINE_BYTES, not read whole.
+            try:
+                self._f: IO[Any] = open(path_or_file, "rb")
+            except OSError as e:
+                raise TrackFormatError(f"cannot read the file ({e.strerror or e})") from None
             self._owns = True
         else:
             self._f, self._owns = path_or_file, False
@@ -232,7 +285,19 @@ class TrackReader:
             raise
 
     def _numbered_lines(self) -> Iterator[tuple[int, str]]:
-        for n, raw in enumerate(self._f, start=1):
+        n = 0
+        while True:
+            try:
+                raw = self._f.readline(MAX_LINE_BYTES + 1)
+            except OSError as e:
+                raise TrackFormatError(f"line {n + 1}: cannot read the file ({e.strerror or e})") from None
+            except UnicodeDecodeError:
+                raise TrackFormatError(f"line {n + 1}: not UTF-8 text") from None
+            if not raw:
+                return
+            n += 1
+            if len(raw) > MAX_LINE_BYTES:
+                raise TrackFormatError(f"line {n}: longer than {MAX_LINE_BYTES // 1024} kB (not a track file?)")
             text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
             if text.strip():  # blank lines (e.g. a trailing one) carry nothing
                 yield n, text
@@ -241,6 +306,8 @@ class TrackReader:
     def _parse(line: int, text: str) -> Any:
         try:
             return json.loads(text, parse_constant=_reject_constant)
+        except RecursionError:
+            raise TrackFormatError(f"line {line}: JSON nested too deeply") from None
         except ValueError as e:  # JSONDecodeError is a ValueError, and so is _reject_constant's
             msg = str(e) if "non-finite" in str(e) else "not valid JSON"
             raise TrackFormatError(f"line {line}: {msg}") from None

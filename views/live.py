@@ -7,10 +7,9 @@ When the stream stops, the measurement is finished into a report that stays on t
 """
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
-import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,9 +26,10 @@ from feedback.sounds import SoundGate
 from feedback.overlay import draw_message, draw_overlay
 from feedback.report import SessionReport
 from feedback.spine import SpineLine
+from tracker import filestore  # noqa: F401 - first: its atexit then runs after WATCHDOG's
 from tracker.types import SpinePoints
 
-from . import calibrate, sound
+from . import calibrate, saved_line, sound
 from .widgets import (STATUS_TEXT, coach_level, guard, guide_notice, mmss, show_report, target_text)
 
 LOG = logging.getLogger("massage_coach.live")
@@ -39,8 +39,11 @@ RESULT_KEY = "live_result"
 STILL_KEY = "live_still"
 RECORD_KEY = "live_record"
 FLASH_KEY = "live_flash"
-STALL_S = 5.0        # no frame for this long while playing: the stream has stopped
+MAX_RESULTS = 3
+STALL_S = 4.0        # no frame for this long while playing: the stream has stopped (resources released)
 NO_START_S = 15.0    # playing but no frame at all after this long
+WORK_TIMEOUT_S = 10.0  # the longest the page waits for the frame worker to finish its frame
+MAX_CLOCK_JUMP_S = 5.0  # a larger jump in the frames' clock is a restarted stream, not a pause
 
 
 @dataclass
@@ -50,11 +53,184 @@ class LiveResult:
     cues: list = field(default_factory=list)
     frames: int = 0
     ended_at: str = ""
-    trace: HandTrace | None = None
+    notes: list = field(default_factory=list)   # what the user should know (parts, rescaled frames, errors)
+    trace: HandTrace | None = None              # where the hands worked (the coverage map)
+
+
+class Measurement:
+    """One measurement: the analysis, kept across stream drops, and its heavy resources (the
+    MediaPipe graph, the recording writer and its private folder), released by `suspend()`
+    and taken again on the next frame.
+
+    Only the frame worker calls `process`, with `work` held; whoever suspends or finishes takes
+    `work` first (waiting at most one frame), so the two never run at once. The session lock
+    is never held here."""
+
+    def __init__(self, points: SpinePoints, level: str, record: bool, size: tuple[int, int]) -> None:
+        from feedback.pipeline import FrameProcessor
+
+        self.size = size
+        self.spine = SpineLine.from_points(points, size[0], size[1], "calibration")
+        self.processor = FrameProcessor(self.spine)
+        self.coach = Coach(level)
+        self.trace = HandTrace()
+        self.record = record
+        self.work = threading.Lock()
+        self.writer = None
+        self.folder: Path | None = None
+        self.parts: list[bytes] = []
+        self.notes: list[str] = []
+        self.t0: float | None = None
+        self.last_t: float | None = None
+        self.last_wall: float | None = None
+        self.frames = 0
+        self.resized = 0
+        self.suspended = False
+        self.closed = False
+
+    @property
+    def video_path(self) -> Path | None:
+        return None if self.writer is None else self.writer.path
+
+    def _time(self, t_abs: float, now: float) -> float:
+        """Seconds since the start, kept increasing. A resumed stream may restart its clock: the
+        measurement then continues from where it was, after the wall-clock pause."""
+        if self.t0 is None:
+            self.t0 = t_abs
+        t = t_abs - self.t0
+        if self.last_t is not None and not (self.last_t < t <= self.last_t + MAX_CLOCK_JUMP_S):
+            if self.last_t - 1.0 < t <= self.last_t:  # a repeated stamp
+                t = self.last_t + 1e-3
+            else:
+                t = self.last_t + min(max(now - (self.last_wall or now), 1e-3), MAX_CLOCK_JUMP_S)
+                self.t0 = t_abs - t
+        return t
+
+    def process(self, img: np.ndarray, t_abs: float):
+        """Analyse and draw one frame (`work` held). Returns the drawn frame, result and cue."""
+        import cv2
+
+        h, w = img.shape[:2]
+        if (w, h) != self.size:  # WebRTC adapts the resolution: same measurement, first size
+            img = cv2.resize(img, self.size, interpolation=cv2.INTER_AREA)
+            self.resized += 1
+        now = time.monotonic()
+        t = self._time(t_abs, now)
+        self.suspended = False
+        result = self.processor.process(img, t)
+        cue = self.coach.update(result, self.processor.analyzer)
+        self.trace.add(result)
+        draw_overlay(img, result, self.spine, cue)
+        if self.record:
+            if self.writer is None:
+                self._start_part()
+            self.writer.write(img, t)
+        self.last_t, self.last_wall = t, now
+        self.frames += 1
+        return img, result, cue
+
+    def _start_part(self) -> None:
+        from tracker.filestore import private_folder
+
+        from .processing import VideoWriter
+
+        if self.parts:
+            self.notes.append(f"The stream paused at {mmss(self.last_t)}: the recording continues in a new part.")
+        self.folder = private_folder("live")
+        self.writer = VideoWriter(self.folder / "live.mp4", self.size[0], self.size[1], 30.0)
+
+    def _end_part(self) -> None:
+        from tracker.filestore import remove_folder
+
+        if self.writer is None:
+            return
+        writer, self.writer = self.writer, None
+        try:
+            writer.close()
+            if writer.frames:
+                self.parts.append(writer.path.read_bytes())
+        except Exception as e:
+            LOG.exception("could not finish the live recording")
+            self.notes.append(f"A part of the recording could not be finished ({type(e).__name__}: {e}).")
+        finally:
+            remove_folder(self.folder)
+            self.folder = None
+
+    def suspend(self) -> None:
+        """Releases the MediaPipe graph and ends the recording part (`work` held); the analysis
+        stays, and continues if frames come again."""
+        try:
+            self.processor.close()
+        except Exception:
+            LOG.exception("closing the hand tracker")
+        self._end_part()
+        self.suspended = True
+
+    def finish(self) -> LiveResult | None:
+        """The report of everything measured (`work` held); releases everything."""
+        self.suspend()
+        self.closed = True
+        if self.frames == 0:
+            return None
+        report = self.processor.analyzer.finish()
+        notes = list(self.notes)
+        if self.resized:
+            notes.append(f"The camera changed its picture size during the session: {self.resized} frames were "
+                         f"scaled to the first size ({self.size[0]}×{self.size[1]}) and measured with the rest.")
+        video = join_recording(self.parts, notes)
+        cues = [(round(float(t), 2), c.text, c.severity) for t, c in self.coach.history]
+        return LiveResult(report, video, cues, self.frames, dt.datetime.now().strftime("%H:%M"), notes, self.trace)
+
+
+def join_recording(parts: list[bytes], notes: list[str]) -> bytes | None:
+    """The recording's parts (the stream paused between them) as one mp4, by copying the
+    packets with shifted times (no re-encoding). If that fails, the longest part, said in `notes`."""
+    parts = [p for p in parts if p]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    import io
+
+    import av
+
+    try:
+        buf = io.BytesIO()
+        with av.open(buf, "w", format="mp4") as out:
+            ostream, offset = None, 0.0
+            for data in parts:
+                with av.open(io.BytesIO(data)) as inp:
+                    istream = inp.streams.video[0]
+                    if ostream is None:
+                        ostream = out.add_stream_from_template(istream)
+                    end = offset
+                    for packet in inp.demux(istream):
+                        if packet.dts is None:
+                            continue
+                        tb = packet.time_base
+                        pts_s = float(packet.pts * tb) + offset
+                        dts_s = float(packet.dts * tb) + offset
+                        dur_s = float((packet.duration or 0) * tb)
+                        packet.stream = ostream
+                        packet.time_base = tb
+                        packet.pts, packet.dts = round(pts_s / tb), round(dts_s / tb)
+                        out.mux(packet)
+                        end = max(end, pts_s + (dur_s or 1 / 30))
+                    offset = end
+        return buf.getvalue()
+    except Exception as e:
+        LOG.exception("could not join the recording's parts")
+        notes.append(f"The recording has {len(parts)} parts that could not be joined ({type(e).__name__}); "
+                     "the longest is shown.")
+        return max(parts, key=len)
 
 
 class LiveSession:
-    """State shared by the frame callback (worker thread) and the page (script thread)."""
+    """State shared by the frame callback (worker thread) and the page (script thread).
+
+    `lock` guards the references only (a swap, never work): the frame worker analyses outside
+    it, inside the Measurement's own `work` lock. Resources are released when the stream ends
+    for any reason: STOP (the page's `stop`), the track ending (`ended`, streamlit-webrtc's
+    on_video_ended), no frame for STALL_S (a tab closed or a connection lost: the watchdog), or
+    the process ending (atexit). What was measured stays, for the page to show."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -62,70 +238,129 @@ class LiveSession:
         self.level = "beginner"
         self.record = False
         self.accepting = False
-        self._reset()
+        self.measurement: Measurement | None = None
+        self.finished: list[LiveResult] = []   # measurements ended without the page (new spine line, ...)
+        self.view: dict = {}                   # what the page shows of the last frame (a new dict per frame)
+        self.error: str | None = None
         self.last_frame: np.ndarray | None = None
         self.last_wall: float | None = None
-
-    def _reset(self) -> None:
-        self.processor = None
-        self.coach: Coach | None = None
-        self.spine: SpineLine | None = None
-        self.writer = None
-        self.video_path: Path | None = None
-        self.t0: float | None = None
-        self.frames = 0
         self.begun_wall: float | None = None
-        self.label = "idle"
-        self.over_spine = False
-        self.cue = None
-        self.counts: dict = {}
-        self.technique_seconds: dict = {name: 0.0 for name in guide.TECHNIQUES}
-        self.spine_alerts = 0
-        self.cues: list = []
-        self.error: str | None = None
         self._fps_times: list[float] = []
         self.sound = SoundGate()     # sounds due (the page plays them in the browser)
         self.routine = Routine()     # the guided session through the guide's Part 2
-        self.trace = HandTrace()
+        self._stream = None       # weakref to the page's streamlit-webrtc context
+        self._session_id: str | None = None
+        WATCHDOG.watch(self)
+
+    # -- compatibility views of the measurement ----------------------------------------------
+    @property
+    def processor(self):
+        m = self.measurement
+        return None if m is None or m.closed else m.processor
+
+    @property
+    def video_path(self) -> Path | None:
+        m = self.measurement
+        return None if m is None else m.video_path
 
     # -- script side -------------------------------------------------------------------------
     def set_points(self, points: SpinePoints | None) -> None:
-        """A new spine line: the measurement in progress (if any) starts again on it."""
+        """A new spine line. A measurement in progress on the old line is finished into a report
+        (kept in `finished`, said plainly) and the next frames start a new one on the new line."""
         with self.lock:
             if points == self.points:
                 return
             self.points = points
-            self._close_processor()
-            self.t0 = None
+            old, self.measurement = self.measurement, None
+        result = _finish(old)
+        if result is not None:
+            result.notes.append("This part ended when the spine line changed; the next part uses the new line.")
+            with self.lock:
+                self.finished.append(result)
 
     def begin(self, level: str, record: bool) -> None:
         with self.lock:
-            self._close_processor()
-            self._reset()
+            old, self.measurement = self.measurement, None
             self.level, self.record = level, record
             self.accepting = True
             self.begun_wall = time.monotonic()
+            self.error, self.view, self._fps_times = None, {}, []
+        result = _finish(old)
+        if result is not None:
+            with self.lock:
+                self.finished.append(result)
 
     def stop(self) -> LiveResult | None:
         """Finish the measurement (the stream has stopped). None if nothing was measured."""
         with self.lock:
             self.accepting = False
-            if self.processor is None or self.frames == 0:
-                self._close_processor()
-                return None
-            report = self.processor.finish()
-            video = None
-            if self.writer is not None:
-                try:
-                    self.writer.close()
-                    video = self.video_path.read_bytes() if self.writer.frames else None
-                except Exception:  # a failed recording must not lose the report
-                    LOG.exception("could not finish the recording")
-                self.writer = None
-            cues = [(round(float(t), 2), c.text, c.severity) for t, c in (self.coach.history if self.coach else [])]
-            result = LiveResult(report, video, cues, self.frames, dt.datetime.now().strftime("%H:%M"), self.trace)
-            self._close_processor()
-            return result
+            m, self.measurement = self.measurement, None
+        return _finish(m)
+
+    def take_finished(self) -> list[LiveResult]:
+        with self.lock:
+            done, self.finished = self.finished, []
+        return done
+
+    def ended(self) -> None:
+        """The video track ended (streamlit-webrtc's on_video_ended; a worker thread): release
+        the graph and the recording now; the measurement waits for the page or for more frames."""
+        self.release()
+
+    def release(self) -> None:
+        with self.lock:
+            m = self.measurement
+        if m is not None and not m.suspended and m.work.acquire(timeout=WORK_TIMEOUT_S):
+            try:
+                if not m.closed:
+                    m.suspend()
+            finally:
+                m.work.release()
+
+    def attach_stream(self, ctx, session_id: str | None) -> None:
+        """The page's streamlit-webrtc context and Streamlit session, so that the watchdog can
+        close the WebRTC connection (and its threads) of a tab that is gone."""
+        import weakref
+
+        try:
+            ref = weakref.ref(ctx)
+        except TypeError:  # a stand-in without a WebRTC worker (tests): nothing to close
+            ref = None
+        with self.lock:
+            self._stream = ref
+            self._session_id = session_id
+
+    def since_frame(self, now: float) -> float:
+        with self.lock:
+            return 0.0 if self.last_wall is None else now - self.last_wall
+
+    def drop_stream_if_tab_gone(self) -> bool:
+        """Stops the WebRTC worker when this session's browser tab is gone (its websocket is
+        closed): without it the connection's threads would wait for Streamlit's session
+        time-out (2 minutes) or ICE's own. The measurement stays for the page, should the tab
+        reconnect. Uses streamlit-webrtc's worker (`_get_worker`, 0.79): skipped if absent."""
+        with self.lock:
+            ref, sid = self._stream, self._session_id
+        ctx = ref() if ref is not None else None
+        if ctx is None or sid is None:
+            return False
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists() or Runtime.instance().is_active_session(sid):
+            return False
+        worker = getattr(ctx, "_get_worker", lambda: None)()
+        if worker is None:
+            return False
+        LOG.info("the live page's tab is gone: closing its WebRTC connection")
+        with self.lock:
+            self._stream = None
+        worker.stop(timeout=WORK_TIMEOUT_S)
+        return True
+
+    def stale(self, now: float) -> bool:
+        with self.lock:
+            m, last = self.measurement, self.last_wall
+        return m is not None and not m.suspended and last is not None and now - last > STALL_S
 
     def snapshot(self) -> dict:
         with self.lock:
@@ -133,38 +368,26 @@ class LiveSession:
             fps = 0.0
             if len(self._fps_times) > 1:
                 fps = (len(self._fps_times) - 1) / max(1e-6, self._fps_times[-1] - self._fps_times[0])
+            view, m = self.view, self.measurement
             return {
-                "accepting": self.accepting, "has_spine": self.points is not None, "frames": self.frames,
-                "label": self.label, "over_spine": self.over_spine, "cue": self.cue,
-                "counts": dict(self.counts), "technique_seconds": dict(self.technique_seconds),
-                "spine_alerts": self.spine_alerts, "cues": list(self.cues[-6:]), "error": self.error,
+                "accepting": self.accepting, "has_spine": self.points is not None,
+                "frames": view.get("frames", 0) if m is not None else 0,
+                "label": view.get("label", "idle"), "over_spine": view.get("over_spine", False),
+                "cue": view.get("cue"), "counts": dict(view.get("counts", {})),
+                "technique_seconds": dict(view.get("technique_seconds", {name: 0.0 for name in guide.TECHNIQUES})),
+                "spine_alerts": view.get("spine_alerts", 0), "cues": list(view.get("cues", [])),
+                "error": self.error,
                 "since_frame": None if self.last_wall is None else now - self.last_wall,
                 "since_begin": None if self.begun_wall is None else now - self.begun_wall,
-                "fps": fps, "recording": self.writer is not None,
+                "fps": fps, "recording": m is not None and m.record and m.frames > 0,
                 "sound": (self.sound.tones, self.sound.spoken, self.sound.text),
                 "routine": self.routine.state(),
             }
 
     def still(self) -> np.ndarray | None:
         with self.lock:
-            return None if self.last_frame is None else self.last_frame.copy()
-
-    def _close_processor(self) -> None:
-        if self.processor is not None:
-            try:
-                self.processor.close()
-            except Exception:
-                LOG.exception("closing the frame processor")
-        self.processor = None
-        if self.writer is not None:
-            try:
-                self.writer.close()
-            except Exception:  # noqa: BLE001
-                pass
-            self.writer = None
-        if self.video_path is not None:
-            self.video_path.unlink(missing_ok=True)
-            self.video_path = None
+            frame = self.last_frame
+        return None if frame is None else frame.copy()
 
     # -- worker side (no st.* here) ----------------------------------------------------------
     def callback(self, frame):
@@ -172,58 +395,118 @@ class LiveSession:
 
         img = frame.to_ndarray(format="bgr24")
         t_abs = frame.time if frame.time is not None else time.monotonic()
+        still = img.copy()  # the picture for a still, before the overlay is drawn (outside the lock)
+        now = time.monotonic()
         with self.lock:
-            self.last_frame = img.copy()
-            self.last_wall = time.monotonic()
-            if not self.accepting:
-                draw_message(img, "Starting...")
-            elif self.points is None:
-                draw_message(img, "Set the spine line first (below)", "warn")
-            else:
-                try:
-                    self._process(img, float(t_abs))
-                except Exception as e:  # keep the stream alive, say it on the page
-                    LOG.exception("frame processing failed")
-                    self.error = f"The analysis stopped on a frame ({type(e).__name__}). Press STOP, then START."
-                    draw_message(img, "Analysis error: press STOP, then START", "alert")
+            self.last_frame, self.last_wall = still, now
+            accepting, points, m = self.accepting, self.points, self.measurement
+            level, record = self.level, self.record
+        if not accepting:
+            draw_message(img, "Starting...")
+        elif points is None:
+            draw_message(img, "Set the spine line first (below)", "warn")
+        else:
+            if m is None:
+                h, w = img.shape[:2]
+                fresh = Measurement(points, level, record, (w, h))
+                with self.lock:  # the page may have changed it meanwhile: the newest wins
+                    if self.measurement is None and self.accepting and self.points == points:
+                        self.measurement = fresh
+                    m = self.measurement
+                if m is None:
+                    return av.VideoFrame.from_ndarray(img, format="bgr24")
+            img = self._process(m, img, float(t_abs), now)
         return av.VideoFrame.from_ndarray(img, format="bgr24")
 
-    def _process(self, img: np.ndarray, t_abs: float) -> None:
-        from feedback.pipeline import FrameProcessor
+    def _process(self, m: Measurement, img: np.ndarray, t_abs: float, now: float) -> np.ndarray:
+        with m.work:
+            if m.closed:
+                return img
+            try:
+                img, result, cue = m.process(img, t_abs)
+            except Exception as e:
+                LOG.exception("frame processing failed")
+                with self.lock:
+                    self.error = f"The analysis stopped on a frame ({type(e).__name__}). Press STOP, then START."
+                draw_message(img, "Analysis error: press STOP, then START", "alert")
+                return img
+            prev = self.view
+            view = {
+                "frames": m.frames, "label": result.label, "over_spine": result.over_spine, "cue": cue,
+                "counts": dict(m.processor.analyzer.counts), "technique_seconds": dict(m.coach.technique_seconds),
+                "spine_alerts": prev.get("spine_alerts", 0) + (result.over_spine and not prev.get("over_spine")),
+                "cues": [(tt, c) for tt, c in m.coach.history[-6:]],
+            }
+        with self.lock:
+            self.view = view
+            self._fps_times = (self._fps_times + [now])[-30:]
+            self.sound.update(result.t, cue, result.over_spine)
+            self.routine.update(result.t, result.label)
+        return img
 
-        h, w = img.shape[:2]
-        if self.processor is None or self.spine is None or (self.spine.width, self.spine.height) != (w, h):
-            self._close_processor()
-            self.spine = SpineLine.from_points(self.points, w, h, "calibration")
-            self.processor = FrameProcessor(self.spine)
-            self.coach = Coach(self.level)
-            self.trace = HandTrace()
-            self.t0 = t_abs
-            self.frames = 0
-            if self.record:
-                from .processing import VideoWriter
 
-                fd, name = tempfile.mkstemp(prefix="massage-coach-live-", suffix=".mp4")
-                os.close(fd)
-                self.video_path = Path(name)
-                self.writer = VideoWriter(self.video_path, w, h, 30.0)
-        t = t_abs - self.t0
-        result = self.processor.process(img, t)
-        cue = self.coach.update(result, self.processor.analyzer)
-        draw_overlay(img, result, self.spine, cue)
-        self.sound.update(t, cue, result.over_spine)
-        self.routine.update(t, result.label)
-        self.trace.add(result)
-        if self.writer is not None:
-            self.writer.write(img, t)
-        self.frames += 1
-        if result.over_spine and not self.over_spine:
-            self.spine_alerts += 1
-        self.label, self.over_spine, self.cue = result.label, result.over_spine, cue
-        self.counts = dict(self.processor.analyzer.counts)
-        self.technique_seconds = dict(self.coach.technique_seconds)
-        self.cues = [(tt, c) for tt, c in self.coach.history[-6:]]
-        self._fps_times = (self._fps_times + [time.monotonic()])[-30:]
+def _finish(m: Measurement | None) -> LiveResult | None:
+    if m is None:
+        return None
+    if not m.work.acquire(timeout=WORK_TIMEOUT_S):
+        LOG.error("the frame worker did not let go of the measurement in %.0f s", WORK_TIMEOUT_S)
+        return None
+    try:
+        return None if m.closed else m.finish()
+    finally:
+        m.work.release()
+
+
+class Watchdog:
+    """One daemon thread per process: releases the resources of live sessions whose frames have
+    stopped coming (a tab closed, a connection lost) within STALL_S + a second, and of all of
+    them when the process exits (atexit; the recordings' folders go with them)."""
+
+    def __init__(self) -> None:
+        import weakref
+
+        self._sessions: weakref.WeakSet = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, live: LiveSession) -> None:
+        with self._lock:
+            self._sessions.add(live)
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._run, name="live-watchdog", daemon=True)
+                self._thread.start()
+
+    def sessions(self) -> list[LiveSession]:
+        with self._lock:
+            return list(self._sessions)
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            now = time.monotonic()
+            for live in self.sessions():
+                try:
+                    if live.stale(now):
+                        LOG.info("no frame for %.0f s: releasing the live session's tracker and recording", STALL_S)
+                        live.release()
+                    if live.since_frame(now) > STALL_S:
+                        live.drop_stream_if_tab_gone()
+                except Exception:
+                    LOG.exception("releasing a stalled live session")
+
+    def close_all(self) -> None:
+        self._stop.set()
+        for live in self.sessions():
+            try:
+                live.release()
+            except Exception:
+                LOG.exception("releasing a live session at exit")
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+
+
+WATCHDOG = Watchdog()
+atexit.register(WATCHDOG.close_all)
 
 
 def live_session() -> LiveSession:
@@ -316,7 +599,7 @@ _sound_refreshing = st.fragment(run_every=0.5)(_sound)
 
 
 def _calibration_section(live: LiveSession, playing: bool) -> None:
-    saved = calibration.load()
+    saved = saved_line.load_quietly()  # a broken file: render() showed why, with a button to forget it
     st.subheader("Spine line")
     if saved is not None:
         when = dt.datetime.fromtimestamp(saved.saved_at).strftime("%d %b %Y %H:%M") if saved.saved_at else "earlier"
@@ -363,22 +646,36 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
                 st.session_state[FLASH_KEY] = (f"Spine line found (confidence {conf:.0%}) and saved. Check it on "
                                                "the video; set it by hand below if it is off.")
                 st.rerun()
-            except calibration.CalibrationError as e:
-                st.warning(f"The line found is not usable ({e}). Set it by hand below.")
+            except (calibration.CalibrationError, OSError) as e:
+                st.warning(f"The line found could not be saved ({e}). Set it by hand below.")
     still = st.session_state.get(STILL_KEY)
     if still is not None:
         # Collapsed once a report is on the page: the report must not sit below an open editor.
-        with st.expander("Set the spine line by hand", expanded=saved is None and RESULT_KEY not in st.session_state):
+        with st.expander("Set the spine line by hand", expanded=saved is None and not st.session_state.get(RESULT_KEY)):
             pts = calibrate.spine_editor(still, "live_spine_edit", saved.points() if saved else None)
             if pts is not None and st.button("Save this spine line", type="primary", key="live_save_manual"):
                 h, w = still.shape[:2]
-                cal = calibration.save(pts.head, pts.sacrum, "manual", 1.0, (w, h))
-                live.set_points(cal.points())
-                st.session_state[FLASH_KEY] = "Spine line saved. It is used from now on, and next time."
-                st.rerun()
+                try:
+                    cal = calibration.save(pts.head, pts.sacrum, "manual", 1.0, (w, h))
+                except (calibration.CalibrationError, OSError) as e:
+                    st.error(f"The spine line was not saved: {e}")
+                else:
+                    live.set_points(cal.points())
+                    st.session_state[FLASH_KEY] = "Spine line saved. It is used from now on, and next time."
+                    st.rerun()
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         st.success(flash)
+
+
+def _session_id() -> str | None:
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        run = get_script_run_ctx()
+        return None if run is None else run.session_id
+    except Exception:  # noqa: BLE001 - no session (bare mode): nothing to watch
+        return None
 
 
 def streamer(**kwargs):
@@ -394,7 +691,7 @@ def render() -> None:
     st.title("Live practice")
     guide_notice()
     live = live_session()
-    saved = calibration.load()
+    saved = saved_line.load_or_explain("live")
     live.set_points(saved.points() if saved else None)
 
     left, right = st.columns([3, 2], gap="large")
@@ -416,6 +713,7 @@ def render() -> None:
             media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}},
                                       "audio": False},
             video_frame_callback=live.callback,
+            on_video_ended=live.ended,   # the track ended (tab closed, connection lost): release at once
             async_processing=True,
             translations={
                 "start": "START", "stop": "STOP", "select_device": "SELECT DEVICE",
@@ -427,6 +725,7 @@ def render() -> None:
             },
         )
     playing = bool(ctx.state.playing)
+    live.attach_stream(ctx, _session_id())
     if not playing:
         help_text = ("Connect a webcam, or allow the camera for this page (the camera icon in the address bar) "
                      "and reload. Close other apps that use it (video calls), then press START again. No webcam "
@@ -438,12 +737,15 @@ def render() -> None:
             else:
                 with st.expander("Camera not working?"):
                     st.markdown(help_text)
+    results: list[LiveResult] = st.session_state.setdefault(RESULT_KEY, [])
+    results.extend(live.take_finished())
     if playing and not live.accepting:
         live.begin(coach_level(), bool(record))
+        results.extend(live.take_finished())
     elif not playing and live.accepting:
         result = live.stop()
         if result is not None:
-            st.session_state[RESULT_KEY] = result
+            results.append(result)
         elif live.snapshot()["has_spine"]:
             st.warning("The stream stopped before anything was measured. Press START to try again.")
     with right:
@@ -452,15 +754,17 @@ def render() -> None:
             _sound_refreshing(live, tone_on, speech_on)
     _calibration_section(live, playing)
 
-    result: LiveResult | None = st.session_state.get(RESULT_KEY)
-    if result is not None:
+    del results[:-MAX_RESULTS]  # the reports (and recordings) of the last few sessions, in memory only
+    for i, result in enumerate(reversed(results)):
         st.divider()
-        st.header(f"Your last session (ended {result.ended_at})")
-        show_report(result.report, "live", video=result.video, cues=result.cues,
-                    file_stem=f"live-{result.ended_at.replace(':', '')}", trace=getattr(result, "trace", None))
-        if st.button("Clear this report", key="live_clear"):
-            st.session_state.pop(RESULT_KEY, None)
-            st.rerun()
+        st.header(f"Your last session (ended {result.ended_at})" if i == 0 else f"Earlier (ended {result.ended_at})")
+        for note in result.notes:
+            st.info(note)
+        show_report(result.report, f"live{i}", video=result.video, cues=result.cues,
+                    file_stem=f"live-{result.ended_at.replace(':', '')}", trace=result.trace)
+    if results and st.button("Clear these reports" if len(results) > 1 else "Clear this report", key="live_clear"):
+        st.session_state.pop(RESULT_KEY, None)
+        st.rerun()
 
 
 page = guard(render)

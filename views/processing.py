@@ -5,8 +5,6 @@ Kept free of `st.*` so it can be tested and reused directly; the pages only disp
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +17,7 @@ from feedback.coach import Coach
 from feedback.coverage import HandTrace
 from feedback.report import SessionReport
 from feedback.spine import SpineError, SpineLine
+from tracker.filestore import private_folder, remove_folder
 from tracker.types import SpinePoints
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,20 +62,18 @@ def list_samples(folder: Path = SAMPLES_DIR) -> list[Sample]:
 
 
 def sample_spine(video: Path) -> SpinePoints | None:
-    """The spine calibration that comes with a bundled sample: `<name>.spine.json` (read by the
-    same code as the command line), else the "spine" of `<name>.truth.json`."""
-    from feedback.pipeline import InputError, sidecar_spine
+    """The spine calibration that comes with a bundled sample: `<name>.spine.json` (read and
+    checked by the same code as the command line: a malformed one raises InputError, shown on
+    the page), else the "spine" of `<name>.truth.json`."""
+    from feedback.calibration import CalibrationError, spine_points
+    from feedback.pipeline import sidecar_spine
 
-    try:
-        pts = sidecar_spine(video)
-    except InputError:
-        pts = None
+    pts = sidecar_spine(video)
     if pts is not None:
         return pts
     try:
-        d = json.loads(video.with_name(video.stem + ".truth.json").read_text())["spine"]
-        return SpinePoints(tuple(map(float, d["head"]))[:2], tuple(map(float, d["sacrum"]))[:2])
-    except (OSError, ValueError, KeyError, TypeError):
+        return spine_points(json.loads(video.with_name(video.stem + ".truth.json").read_text())["spine"])
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, CalibrationError):
         return None
 
 
@@ -222,10 +219,8 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
         trace = HandTrace()
         tmp_path = None
         writer = None
-        if write_video:
-            fd, tmp_name = tempfile.mkstemp(prefix="massage-coach-", suffix=".mp4")
-            os.close(fd)
-            tmp_path = Path(tmp_name)
+        if write_video:  # in a private folder, removed below (or at exit, or by the next start's sweep)
+            tmp_path = private_folder("review") / "annotated.mp4"
             writer = VideoWriter(tmp_path, src.width, src.height, src.fps / stride)
         frames = 0
         video = None
@@ -258,7 +253,7 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
                 except Exception:  # noqa: BLE001 - the file is deleted anyway
                     pass
             if tmp_path is not None:
-                tmp_path.unlink(missing_ok=True)
+                remove_folder(tmp_path.parent)
     finally:
         src.close()
     cues = [(round(float(t), 2), c.text, c.severity) for t, c in coach.history]
@@ -267,12 +262,22 @@ def annotate_video(path: str | Path, spine_points: SpinePoints | None, level: st
 
 
 def write_upload(name: str, data: bytes) -> Path:
-    """The uploaded bytes in a private temporary file (the caller deletes it)."""
-    suffix = Path(name).suffix.lower() if Path(name).suffix else ".mp4"
-    fd, tmp = tempfile.mkstemp(prefix="massage-coach-upload-", suffix=suffix)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return Path(tmp)
+    """The uploaded bytes in a file of a private temporary folder; the caller removes it with
+    `remove_upload` (and the folder goes at exit, or at the next start after a kill)."""
+    suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in {f".{t}" for t in VIDEO_TYPES} else ".mp4"
+    folder = private_folder("upload")
+    path = folder / f"upload{suffix}"
+    try:
+        path.write_bytes(data)
+    except BaseException:
+        remove_folder(folder)
+        raise
+    return path
+
+
+def remove_upload(path: Path) -> None:
+    """Removes an upload written by `write_upload`, with its folder."""
+    remove_folder(path.parent)
 
 
 def check_video(path: Path, name: str | None = None) -> None:
@@ -283,15 +288,14 @@ def check_video(path: Path, name: str | None = None) -> None:
     if path.stat().st_size == 0:
         raise SourceError(f"“{label}” is empty (0 bytes).")
     try:
-        with VideoSource(path) as src:
-            if src.width < 32 or src.height < 32:
-                raise SourceError(f"“{label}” is only {src.width}×{src.height} pixels: too small to see hands.")
+        with VideoSource(path):
+            pass
     except SourceError as e:
-        if "0 bytes" in str(e) or "too small" in str(e):
-            raise
+        if "too small" in str(e):
+            raise SourceError(f"“{label}” is {str(e).split(',')[0]}: too small to see hands.") from None
         raise SourceError(f"“{label}” is not a video that can be read (the file may be damaged, "
                           "cut short, or not a video at all).") from None
 
 
 __all__ = ["Sample", "list_samples", "sample_spine", "still_frame", "auto_spine", "spine_from_frame",
-           "VideoWriter", "ReviewResult", "annotate_video", "write_upload", "check_video", "SpineError"]
+           "VideoWriter", "ReviewResult", "annotate_video", "write_upload", "remove_upload", "check_video", "SpineError"]

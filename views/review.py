@@ -5,13 +5,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from feedback import calibration
 from feedback.spine import SpineError
 from tracker.source import SourceError
 
-from . import calibrate
+from . import calibrate, saved_line
 from .processing import (VIDEO_TYPES, ReviewResult, annotate_video, check_video, list_samples, sample_spine,
-                         still_frame, write_upload)
+                         still_frame, remove_upload, write_upload)
 from .widgets import coach_level, guard, plain_reason, show_report
 
 SOURCES = ("A bundled sample", "Your own video")
@@ -73,11 +72,11 @@ def load_upload(name: str, data: bytes) -> Path | None:
     try:
         check_video(path, name)
     except SourceError as e:
-        path.unlink(missing_ok=True)
+        remove_upload(path)
         st.error(f"{plain_reason(e)} Upload an MP4, MOV, AVI or WebM video, as recorded by a phone or a webcam.")
         return None
     except Exception:
-        path.unlink(missing_ok=True)
+        remove_upload(path)
         raise
     return path
 
@@ -108,7 +107,7 @@ def _upload_section(level: str) -> None:
     c1, c2 = st.columns(2)
     stride = c1.selectbox("Analyse", list(STRIDES), format_func=STRIDES.get, key="review_stride",
                           help="Long videos: skipping frames makes the analysis faster, a little less precise.")
-    saved = calibration.load()
+    saved = saved_line.load_or_explain("review")
     choices = [SPINE_AUTO] + ([SPINE_SAVED] if saved else []) + [SPINE_HAND]
     spine_choice = c2.radio("Spine line", choices, key="review_spine_choice",
                             help="The coach needs the line from the base of the neck to the sacrum. "
@@ -154,7 +153,7 @@ def _upload_section(level: str) -> None:
                 bar.empty()
             st.session_state[UPLOAD_RESULT] = (key, result)
     finally:
-        path.unlink(missing_ok=True)
+        remove_upload(path)
     if result.truncated:
         st.warning(f"The video stops after {result.frames} of the {result.expected_frames} frames it announces: "
                    "the file may be cut short. The report covers the part that could be read.")
