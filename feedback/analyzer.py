@@ -24,7 +24,7 @@ from .safety import SafetyParams, SpineGuard
 from .spine import SpineLine
 from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands
 from .technique import ClassifierParams, HandWindow, combine, window_features
-from .tracks import ACROSS, ALONG, SIZE, Y, HandSample, HandTracks
+from .tracks import ACROSS, ALONG, BRIDGE_GAP_S, SIZE, Y, HandSample, HandTracks
 
 LABEL_CODES = {name: i for i, name in enumerate(guide.LABELS)}
 
@@ -92,6 +92,7 @@ class SessionAnalyzer:
         self._pending: dict[int, Stroke] = {}  # a glide waiting for one of the other direction
         self._judged: list[Stroke] = []
         self._last_t = -np.inf
+        self._last_hand_t: float | None = None  # when a hand was last seen (or the session began)
 
     # -- per frame ---------------------------------------------------------------------------
     def _sample(self, lm: np.ndarray) -> HandSample:
@@ -143,6 +144,16 @@ class SessionAnalyzer:
             if not self.tracks.slots[slot].alive(t, self.tracks.max_gap_s):
                 self.glide[slot].reset()
         over = self.guard.update(t, [self._safety_input(t, st) for st in states])
+        if self._last_hand_t is None:
+            self._last_hand_t = t
+        if states:
+            self._last_hand_t = t
+            if self.live_label == "no_hands":  # hands are back; their technique is not known yet
+                self.live_label, self._pending_label, self._pending_count = "idle", None, 0
+        elif t - self._last_hand_t > BRIDGE_GAP_S:
+            # Lost for longer than tracking bridges: claim no technique and no alert.
+            self.live_label, self._pending_label, self._pending_count = "no_hands", None, 0
+            over = False
         if self._next_decision is None:
             self._next_decision = t
         if t >= self._next_decision:
@@ -175,6 +186,8 @@ class SessionAnalyzer:
         self._dec_label.append(LABEL_CODES[label])
         for w in wins:
             self._dec_feats.extend((LABEL_CODES.get(w.label, -1), w.radius, w.knead_hz, w.tap_hz))
+        if self.live_label == "no_hands":
+            return  # push() leaves "no hands" when a hand is seen again
         if label == self.live_label:
             self._pending_label, self._pending_count = None, 0
         elif label == self._pending_label:
@@ -235,15 +248,35 @@ class SessionAnalyzer:
 
     # -- whole session -----------------------------------------------------------------------
     def final_labels(self) -> np.ndarray:
-        """Label codes per frame from windows centred on each frame, smoothed."""
+        """Label codes per frame from windows centred on each frame, smoothed. Frames more than
+        BRIDGE_GAP_S after the last hand seen are "no_hands"; a frame just before such a loss
+        takes the last decision made before it (not one made while no hand was there)."""
         t = np.frombuffer(self._t, dtype=np.float64)
+        lost = self.lost_mask()
         if not len(self._dec_t):
-            return np.full(len(t), LABEL_CODES["idle"], dtype=np.int8)
+            return np.where(lost, LABEL_CODES["no_hands"], LABEL_CODES["idle"]).astype(np.int8)
         dec = _smooth_codes(np.frombuffer(self._dec_label, dtype=np.uint8).astype(np.int8), self.o.smooth_decisions,
                             max(1, int(round(self.o.min_segment_s / self.o.hop_s))))
         dec_t = np.frombuffer(self._dec_t, dtype=np.float64)
-        idx = np.searchsorted(dec_t, t + self.o.label_delay_s)
-        return dec[np.minimum(idx, len(dec) - 1)]
+        # Time of the next lost frame at or after each frame (inf when none follows).
+        next_lost = np.minimum.accumulate(np.where(lost, t, np.inf)[::-1])[::-1]
+        ahead = t + self.o.label_delay_s
+        idx = np.where(next_lost <= ahead, np.searchsorted(dec_t, next_lost) - 1, np.searchsorted(dec_t, ahead))
+        codes = dec[np.clip(idx, 0, len(dec) - 1)]
+        codes[lost] = LABEL_CODES["no_hands"]
+        return codes
+
+    def lost_mask(self) -> np.ndarray:
+        """Per frame: no hand seen for more than BRIDGE_GAP_S (the session's start counting as a
+        sighting, so its first frames are not called lost before a hand could be found)."""
+        t = np.frombuffer(self._t, dtype=np.float64)
+        if not len(t):
+            return np.zeros(0, bool)
+        n = np.frombuffer(self._nhands, dtype=np.uint8)
+        seen = n > 0
+        seen[0] = True
+        seen_t = np.maximum.accumulate(np.where(seen, t, -np.inf))
+        return t - seen_t > BRIDGE_GAP_S
 
     def finish(self) -> SessionReport:
         t_end = self._t[-1] if self._t else 0.0
