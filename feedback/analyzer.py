@@ -19,6 +19,7 @@ import numpy as np
 from tracker.types import FINGERTIPS, HandFrame
 
 from . import guide
+from .camera_check import CameraWatch, check, palm_widths_px
 from .report import SessionReport, label_spans, summarise
 from .safety import SafetyParams, SpineGuard
 from .spine import SpineLine
@@ -92,6 +93,7 @@ class SessionAnalyzer:
         self._pending: dict[int, Stroke] = {}  # a glide waiting for one of the other direction
         self._judged: list[Stroke] = []
         self._last_t = -np.inf
+        self.camera = CameraWatch()  # figures for the camera check (brightness is added by the caller)
         self._last_hand_t: float | None = None  # when a hand was last seen (or the session began)
 
     # -- per frame ---------------------------------------------------------------------------
@@ -127,6 +129,7 @@ class SessionAnalyzer:
         self._last_t = t
         samples = [self._sample(h.landmarks) for h in frame.hands]
         assigned = self.tracks.assign(t, samples)
+        self.camera.add(t, palm_widths_px(frame, self.spine.width, self.spine.height))
         states = []
         ended = None
         for slot, s in assigned:
@@ -293,9 +296,12 @@ class SessionAnalyzer:
         mark_returns(glides, self.o.strokes)
         strokes = merge_hands(glides, self.o.strokes) + self._technique_spans(t, labels)
         strokes.sort(key=lambda s: s.start)
-        return summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
-                         np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes,
-                         self.guard.events, self.spine)
+        report = summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
+                           np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes,
+                           self.guard.events, self.spine)
+        figures = self.camera.figures((tuple(self.spine.head), tuple(self.spine.sacrum)))
+        report.summary["camera"] = {"figures": figures.to_dict(), "problems": [p.to_dict() for p in check(figures)]}
+        return report
 
     def _technique_spans(self, t: np.ndarray, labels: np.ndarray) -> list[Stroke]:
         """Kneading and tapping bouts, with tempo, radius and rate from the decisions inside."""

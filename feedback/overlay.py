@@ -143,7 +143,8 @@ def draw_status(img: np.ndarray, result) -> None:
     label = getattr(result, "label", "idle") or "idle"
     color = bgr(TECHNIQUE_COLORS.get(label, TECHNIQUE_COLORS["other"]))
     x0, y0 = int(8 * s), int(8 * s)
-    _, _, _, y1 = _text_box(img, label.replace("_", " ").upper(), (x0, y0), 0.8 * s, max(1, int(round(2 * s))), bg=color, alpha=0.8)
+    text = label.replace("_", " ").upper()  # "no_hands" reads "NO HANDS"
+    _, _, _, y1 = _text_box(img, text, (x0, y0), 0.8 * s, max(1, int(round(2 * s))), bg=color, alpha=0.8)
     counts = getattr(result, "counts", None) or {}
     line = (f"glides  up {counts.get('effleurage_up', 0)}  wrong way {counts.get('effleurage_down', 0)}  "
             f"returns {counts.get('returns', 0)}")

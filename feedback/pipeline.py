@@ -17,6 +17,8 @@ import numpy as np
 from tracker.types import HandFrame, SpinePoints
 
 from .analyzer import AnalyzerOptions, FrameResult, SessionAnalyzer
+from .camera_check import CameraProblem, CameraWatch, palm_widths_px
+from .camera_check import check as camera_check
 from .report import SessionReport
 from .spine import SpineError, SpineLine
 
@@ -118,7 +120,7 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
             raise InputError(f"{path}: {e}") from None
         return Analysis(report, spine, header.width, header.height, header.fps)
 
-    from tracker.pipeline import sample_frames, track_video, video_header
+    from tracker.pipeline import region_detector, sample_frames, track_video, video_header
     from tracker.source import SourceError
 
     if calibration is None and not spine_flag:
@@ -129,8 +131,13 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
             calibration = saved_calibration(header.width, header.height)
         pose = None if (spine_flag or calibration) else sample_frames(path)
         spine = resolve_spine(header.width, header.height, spine_flag, None, calibration, pose)
-        frames = track_video(path, stride=stride, progress=progress)
-        report = analyse_frames(frames, spine, options)
+        detector = region_detector(None, spine.points())
+        analyzer = SessionAnalyzer(spine, options)
+        for frame in track_video(path, stride=stride, progress=progress, detector=detector):
+            analyzer.push(frame)
+            if detector.last_light is not None:  # for the camera check
+                analyzer.camera.add_brightness(detector.last_light.mean)
+        report = analyzer.finish()
     except SourceError as e:
         raise InputError(str(e)) from None
     return Analysis(report, spine, header.width, header.height, header.fps)
@@ -149,14 +156,25 @@ class FrameProcessor:
         self._detector_options = detector_options
         self._detector = None
         self.last: FrameResult | None = None
+        # The camera check of the last few seconds, for the live page (the report has the session's).
+        self.live_camera = CameraWatch(window_s=5.0)
+
+    def camera_problems(self) -> list[CameraProblem]:
+        """What is wrong with the camera set-up lately (an empty list: nothing found)."""
+        return camera_check(self.live_camera.figures((tuple(self.spine.head), tuple(self.spine.sacrum))))
 
     def process(self, frame_bgr: np.ndarray, t: float) -> FrameResult:
         if self._detector is None:
-            from tracker.hands import HandDetector
+            from tracker.pipeline import region_detector
 
-            self._detector = HandDetector(self._detector_options)
+            self._detector = region_detector(self._detector_options, self.spine.points())
         hands = self._detector.detect(frame_bgr, t)
         result = self.analyzer.push(hands)
+        light = getattr(self._detector, "last_light", None)
+        if light is not None:
+            self.analyzer.camera.add_brightness(light.mean)
+        self.live_camera.add(t, palm_widths_px(hands, self.spine.width, self.spine.height),
+                             light.mean if light is not None else None)
         result.raw = hands
         self.last = result
         return result

@@ -80,6 +80,7 @@ class LiveSession:
         self.cues: list = []
         self.error: str | None = None
         self._fps_times: list[float] = []
+        self.camera_problems: list[str] = []  # the camera check of the last seconds
 
     # -- script side -------------------------------------------------------------------------
     def set_points(self, points: SpinePoints | None) -> None:
@@ -133,7 +134,7 @@ class LiveSession:
                 "spine_alerts": self.spine_alerts, "cues": list(self.cues[-6:]), "error": self.error,
                 "since_frame": None if self.last_wall is None else now - self.last_wall,
                 "since_begin": None if self.begun_wall is None else now - self.begun_wall,
-                "fps": fps, "recording": self.writer is not None,
+                "fps": fps, "recording": self.writer is not None, "camera": list(self.camera_problems),
             }
 
     def still(self) -> np.ndarray | None:
@@ -211,6 +212,8 @@ class LiveSession:
         self.technique_seconds = dict(self.coach.technique_seconds)
         self.cues = [(tt, c) for tt, c in self.coach.history[-6:]]
         self._fps_times = (self._fps_times + [time.monotonic()])[-30:]
+        if self.frames % 15 == 0:
+            self.camera_problems = [p.message for p in self.processor.camera_problems()]
 
 
 def live_session() -> LiveSession:
@@ -247,6 +250,8 @@ def _panel(live: LiveSession, playing: bool) -> None:
             SEVERITY_BOX[cue.severity](cue.text)
         elif snap["frames"]:
             st.success("Good: keep going.")
+        for message in snap.get("camera", []):
+            st.warning("Camera check: " + message)
     else:
         st.markdown("### Not running")
         st.caption("Press START to practise. The coach shows the technique it sees here, with one short cue "
