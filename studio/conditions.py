@@ -50,6 +50,7 @@ TUNE = (
     Condition("tune_dim_045_15fps", 0.45, 15, (85, 95)),
     Condition("tune_dark_sleeves", 0.8, 30, (95, 105), dark=True, sleeves=True),
     Condition("tune_hd_140", 0.7, 30, (135, 145), hd_source=True),
+    Condition("tune_far_dim_175", 0.4, 15, (170, 180), azimuth_deg=30),
 )
 
 HELDOUT = (

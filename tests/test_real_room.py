@@ -70,7 +70,7 @@ def test_crop_landmarks_map_back_exactly():
 
 def test_a_back_that_fills_the_frame_uses_the_full_frame():
     made = []
-    det = RegionDetector(lambda: made.append(FixedDetector()) or made[-1], SpinePoints((0.5, 0.1), (0.5, 0.9)))
+    det = RegionDetector(lambda: made.append(FixedDetector()) or made[-1], SpinePoints((0.1, 0.5), (0.9, 0.5)))
     frame = np.full((480, 640, 3), 128, np.uint8)
     det.detect(frame, 0.0)
     assert det.last_region is None and made[0].shapes[0] == frame.shape
