@@ -163,3 +163,61 @@ def test_a_windowed_watch_forgets_old_frames():
         watch.add(i / 30, [], 30.0 if i < 150 else 120.0)
     f = watch.figures()
     assert f.brightness > 100 and f.seconds <= 4.1
+
+
+# -- real pixels: the bundled dim, distant sample ---------------------------------------------
+
+DIM = SAMPLES / "dim_distant.mp4"
+
+
+def _found(detector, spine=None):
+    from tracker.source import VideoSource
+
+    n = []
+    with VideoSource(DIM) as src:
+        for t, frame in src:
+            n.append(len(detector.detect(frame, t).hands))
+    detector.close()
+    return np.array(n)
+
+
+def test_dim_distant_sample_is_bundled_small_and_documented():
+    import json
+
+    assert DIM.exists() and DIM.stat().st_size < 1_500_000
+    truth = json.loads(DIM.with_name("dim_distant.truth.json").read_text())
+    assert truth["fps"] == 15 and truth["brightness"] < 0.5 and truth["frames"]
+    assert "dim_distant" in (SAMPLES / "README.md").read_text()
+
+
+def test_region_and_light_find_the_hands_the_full_frame_misses():
+    """MediaPipe on the dim, distant sample: on the whole frame it misses most hands; on the
+    enlarged, brightened region around the back it finds them."""
+    import json
+
+    from tracker.hands import HandDetector
+    from tracker.pipeline import region_detector
+
+    d = json.loads(DIM.with_name("dim_distant.spine.json").read_text())
+    spine = SpinePoints(tuple(d["head"]), tuple(d["sacrum"]))
+    bare = _found(HandDetector())
+    product = _found(region_detector(None, spine))
+    assert (product > 0).mean() >= 0.75
+    assert (product > 0).mean() - (bare > 0).mean() >= 0.3
+
+
+def test_cli_summary_shows_the_camera_check(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    root = SAMPLES.parent
+    out = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, "-m", "feedback", "analyze", str(DIM), "--out", str(out)],
+                          capture_output=True, text=True, cwd=root, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert "camera check: The camera gives 15 fps: tapping cannot be judged" in proc.stderr
+    assert "move the laptop closer" in proc.stderr and "lamp behind the camera" in proc.stderr
+    cam = json.loads(out.read_text())["summary"]["camera"]
+    assert {p["code"] for p in cam["problems"]} >= {"hands_small", "too_dark", "low_fps"}
+    assert cam["figures"]["fps"] == pytest.approx(15, abs=0.5)
