@@ -221,3 +221,18 @@ def test_cli_summary_shows_the_camera_check(tmp_path):
     cam = json.loads(out.read_text())["summary"]["camera"]
     assert {p["code"] for p in cam["problems"]} >= {"hands_small", "too_dark", "low_fps"}
     assert cam["figures"]["fps"] == pytest.approx(15, abs=0.5)
+
+
+def test_review_page_shows_the_camera_check(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from feedback import calibration
+
+    monkeypatch.setenv(calibration.ENV_HOME, str(tmp_path / "home"))
+    at = AppTest.from_file(str(SAMPLES.parent / "app.py"), default_timeout=240)
+    at.run()
+    at.selectbox(key="review_sample").set_value("dim_distant").run()
+    assert not at.exception, [e.value for e in at.exception]
+    warnings = [w.value for w in at.warning if str(w.value).startswith("Camera check:")]
+    assert any("tapping cannot be judged" in w for w in warnings)
+    assert any("move the laptop closer" in w for w in warnings)
