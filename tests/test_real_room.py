@@ -236,3 +236,31 @@ def test_review_page_shows_the_camera_check(tmp_path, monkeypatch):
     warnings = [w.value for w in at.warning if str(w.value).startswith("Camera check:")]
     assert any("tapping cannot be judged" in w for w in warnings)
     assert any("move the laptop closer" in w for w in warnings)
+
+
+def test_live_session_shows_the_camera_check_and_no_hands():
+    """The live page's processing (no browser): 15 fps dim frames, then the camera covered."""
+    import av
+
+    from tracker.source import VideoSource
+    from views.live import LiveSession
+    from views.processing import sample_spine
+
+    live = LiveSession()
+    live.set_points(sample_spine(DIM))
+    live.begin("beginner", record=False)
+    pts = 0
+    with VideoSource(DIM) as src:
+        frames = [f for _, f in src][:120]
+    frames += [np.zeros_like(frames[0])] * 20  # the lens covered for 1.3 s
+    for img in frames:
+        vf = av.VideoFrame.from_ndarray(img, format="bgr24")
+        vf.time_base = __import__("fractions").Fraction(1, 90_000)
+        vf.pts = pts
+        pts += 6000  # 15 fps
+        live.callback(vf)
+    snap = live.snapshot()
+    assert snap["label"] == "no_hands" and not snap["over_spine"]
+    assert any("The camera gives 15 fps" in m for m in snap["camera"])
+    assert any("lamp behind the camera" in m for m in snap["camera"])
+    live.stop()
