@@ -94,7 +94,7 @@ class SessionAnalyzer:
         self._judged: list[Stroke] = []
         self._last_t = -np.inf
         self.camera = CameraWatch()  # figures for the camera check (brightness is added by the caller)
-        self._last_hand_t: float | None = None  # when a hand was last seen (or the session began)
+        self._last_hand_t = -np.inf  # when a hand was last seen
 
     # -- per frame ---------------------------------------------------------------------------
     def _sample(self, lm: np.ndarray) -> HandSample:
@@ -147,8 +147,6 @@ class SessionAnalyzer:
             if not self.tracks.slots[slot].alive(t, self.tracks.max_gap_s):
                 self.glide[slot].reset()
         over = self.guard.update(t, [self._safety_input(t, st) for st in states])
-        if self._last_hand_t is None:
-            self._last_hand_t = t
         if states:
             self._last_hand_t = t
             if self.live_label == "no_hands":  # hands are back; their technique is not known yet
@@ -270,15 +268,13 @@ class SessionAnalyzer:
         return codes
 
     def lost_mask(self) -> np.ndarray:
-        """Per frame: no hand seen for more than BRIDGE_GAP_S (the session's start counting as a
-        sighting, so its first frames are not called lost before a hand could be found)."""
+        """Per frame: no hand seen for more than BRIDGE_GAP_S, or none seen yet (there is nothing
+        to bridge before the first hand)."""
         t = np.frombuffer(self._t, dtype=np.float64)
         if not len(t):
             return np.zeros(0, bool)
         n = np.frombuffer(self._nhands, dtype=np.uint8)
-        seen = n > 0
-        seen[0] = True
-        seen_t = np.maximum.accumulate(np.where(seen, t, -np.inf))
+        seen_t = np.maximum.accumulate(np.where(n > 0, t, -np.inf))
         return t - seen_t > BRIDGE_GAP_S
 
     def finish(self) -> SessionReport:

@@ -185,14 +185,11 @@ def simulate(script: list[Segment], rig: Rig, rng: np.random.Generator, noise: N
 
 
 def out_of_view(t: np.ndarray, any_visible: np.ndarray) -> np.ndarray:
-    """Frames more than the bridging gap after the last frame with a hand in view (the start
-    counts as one, as in the analyzer)."""
+    """Frames more than the bridging gap after the last frame with a hand in view, or before
+    any hand was in view (as the analyzer counts them)."""
     from feedback.tracks import BRIDGE_GAP_S
 
-    if not len(t):
-        return np.zeros(0, bool)
-    seen = np.asarray(any_visible, bool).copy()
-    seen[0] = True
+    seen = np.asarray(any_visible, bool)
     return t - np.maximum.accumulate(np.where(seen, t, -np.inf)) > BRIDGE_GAP_S
 
 
