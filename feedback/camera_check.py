@@ -6,12 +6,14 @@ how often hands are found from the analysis, brightness from the detector's ligh
 frame rate from the timestamps) in fixed memory: histograms, not per-frame lists. The best
 form-feedback apps warn about camera placement this way before anyone trusts a count.
 
-Thresholds (what MediaPipe needs, measured on the renderer's tuning conditions, see README):
-- hands: found in fewer than half the frames below ~22 px palm width (index to little-finger
-  knuckle) on the full frame; the region-of-interest detector (tracker/roi.py) finds them
-  down to ~15 px, so below MIN_PALM_PX the answer is to move closer;
-- light: mean luma below MIN_BRIGHTNESS (of 255) is where found hands start to drop even
-  with the detector's enhancement; webcams also slow down and blur there;
+Thresholds (what MediaPipe needs, measured on the renderer's tuning conditions, see README;
+`python -m studio.real_room --set tune`):
+- hands: with a palm (index to little-finger knuckle) 12-16 px wide, bare MediaPipe found a
+  hand in 61% of frames, the region-of-interest detector (tracker/roi.py) in 98%; nothing
+  smaller was measured, so below MIN_PALM_PX the answer is to move closer;
+- light: down to a mean luma of about 45 (of 255) the detector, on a brightened copy, still
+  found hands in 97-99% of frames; below MIN_BRIGHTNESS nothing was measured, and webcams
+  slow down and blur there;
 - frame rate: a repetitive motion is measured only below half the frame rate (Nyquist), and
   the guide's tapotement, "brief, repetitive contacts", runs up to about TAPPING_MAX_HZ per hand.
 """
@@ -22,8 +24,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-MIN_PALM_PX = 18.0
-MIN_BRIGHTNESS = 55.0
+MIN_PALM_PX = 14.0
+MIN_BRIGHTNESS = 40.0
 TAPPING_MAX_HZ = 10.0
 MIN_HANDS_FOUND = 0.6      # of the frames, once MIN_SECONDS have been seen
 MIN_SECONDS = 5.0
