@@ -84,6 +84,10 @@ def describe(s: dict) -> str:
     e = s["effleurage"]
     lines.append(f"  effleurage strokes {e['strokes']}: {e['up']} upward, {e['down_wrong_way']} the wrong way (down); "
                  f"{e['returns']} returns" + (f", {e['moves']} other moves along the back" if e.get("moves") else ""))
+    if s.get("seconds_no_hands"):
+        lines.append(f"  no hands seen: {s['seconds_no_hands']:.1f} s (not counted as any technique)")
+    for problem in s.get("camera", {}).get("problems", []):
+        lines.append(f"  camera check: {problem['message']}")
     sp = s["spine"]
     lines.append(f"  hands over the spine: {sp['events']} times, {sp['seconds_over']:.1f} s in all")
     return "\n".join(lines)

@@ -19,12 +19,13 @@ import numpy as np
 from tracker.types import FINGERTIPS, HandFrame
 
 from . import guide
+from .camera_check import CameraWatch, check, palm_widths_px
 from .report import SessionReport, label_spans, summarise
 from .safety import SafetyParams, SpineGuard
 from .spine import SpineLine
 from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands
 from .technique import ClassifierParams, HandWindow, combine, window_features
-from .tracks import ACROSS, ALONG, SIZE, Y, HandSample, HandTracks
+from .tracks import ACROSS, ALONG, BRIDGE_GAP_S, SIZE, Y, HandSample, HandTracks
 
 LABEL_CODES = {name: i for i, name in enumerate(guide.LABELS)}
 
@@ -94,6 +95,8 @@ class SessionAnalyzer:
         self._last_t = -np.inf
         self._slot_side = ["right", "right"]  # each hand's side of the spine when last seen
         self._report: SessionReport | None = None
+        self.camera = CameraWatch()  # figures for the camera check (brightness is added by the caller)
+        self._last_hand_t = -np.inf  # when a hand was last seen
 
     # -- per frame ---------------------------------------------------------------------------
     def _sample(self, lm: np.ndarray) -> HandSample:
@@ -130,6 +133,7 @@ class SessionAnalyzer:
         self._last_t = t
         samples = [self._sample(h.landmarks) for h in frame.hands]
         assigned = self.tracks.assign(t, samples)
+        self.camera.add(t, palm_widths_px(frame, self.spine.width, self.spine.height))
         states = []
         ended = None
         for slot, s in assigned:
@@ -148,6 +152,14 @@ class SessionAnalyzer:
             if not self.tracks.slots[slot].alive(t, self.tracks.max_gap_s):
                 self.glide[slot].reset()
         over = self.guard.update(t, [self._safety_input(t, st) for st in states])
+        if states:
+            self._last_hand_t = t
+            if self.live_label == "no_hands":  # hands are back; their technique is not known yet
+                self.live_label, self._pending_label, self._pending_count = "idle", None, 0
+        elif t - self._last_hand_t > BRIDGE_GAP_S:
+            # Lost for longer than tracking bridges: claim no technique and no alert.
+            self.live_label, self._pending_label, self._pending_count = "no_hands", None, 0
+            over = False
         if self._next_decision is None:
             self._next_decision = t
         if t >= self._next_decision:
@@ -183,6 +195,8 @@ class SessionAnalyzer:
         self._dec_label.append(LABEL_CODES[label])
         for w in wins:
             self._dec_feats.extend((LABEL_CODES.get(w.label, -1), w.radius, w.knead_hz, w.tap_hz))
+        if self.live_label == "no_hands":
+            return  # push() leaves "no hands" when a hand is seen again
         if label == self.live_label:
             self._pending_label, self._pending_count = None, 0
         elif label == self._pending_label:
@@ -243,15 +257,33 @@ class SessionAnalyzer:
 
     # -- whole session -----------------------------------------------------------------------
     def final_labels(self) -> np.ndarray:
-        """Label codes per frame from windows centred on each frame, smoothed."""
+        """Label codes per frame from windows centred on each frame, smoothed. Frames more than
+        BRIDGE_GAP_S after the last hand seen are "no_hands"; a frame just before such a loss
+        takes the last decision made before it (not one made while no hand was there)."""
         t = np.frombuffer(self._t, dtype=np.float64)
+        lost = self.lost_mask()
         if not len(self._dec_t):
-            return np.full(len(t), LABEL_CODES["idle"], dtype=np.int8)
+            return np.where(lost, LABEL_CODES["no_hands"], LABEL_CODES["idle"]).astype(np.int8)
         dec = _smooth_codes(np.frombuffer(self._dec_label, dtype=np.uint8).astype(np.int8), self.o.smooth_decisions,
                             max(1, int(round(self.o.min_segment_s / self.o.hop_s))))
         dec_t = np.frombuffer(self._dec_t, dtype=np.float64)
-        idx = np.searchsorted(dec_t, t + self.o.label_delay_s)
-        return dec[np.minimum(idx, len(dec) - 1)]
+        # Time of the next lost frame at or after each frame (inf when none follows).
+        next_lost = np.minimum.accumulate(np.where(lost, t, np.inf)[::-1])[::-1]
+        ahead = t + self.o.label_delay_s
+        idx = np.where(next_lost <= ahead, np.searchsorted(dec_t, next_lost) - 1, np.searchsorted(dec_t, ahead))
+        codes = dec[np.clip(idx, 0, len(dec) - 1)]
+        codes[lost] = LABEL_CODES["no_hands"]
+        return codes
+
+    def lost_mask(self) -> np.ndarray:
+        """Per frame: no hand seen for more than BRIDGE_GAP_S, or none seen yet (there is nothing
+        to bridge before the first hand)."""
+        t = np.frombuffer(self._t, dtype=np.float64)
+        if not len(t):
+            return np.zeros(0, bool)
+        n = np.frombuffer(self._nhands, dtype=np.uint8)
+        seen_t = np.maximum.accumulate(np.where(n > 0, t, -np.inf))
+        return t - seen_t > BRIDGE_GAP_S
 
     def finish(self) -> SessionReport:
         """The session's report. Repeatable (the same report each time); no push() after it."""
@@ -274,10 +306,13 @@ class SessionAnalyzer:
         mark_returns(glides, self.o.strokes)
         strokes = merge_hands(glides, self.o.strokes) + self._technique_spans(t, labels)
         strokes.sort(key=lambda s: s.start)
-        self._report = summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
-                                 np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes,
-                                 list(self.guard.events), self.spine)
-        return self._report
+        report = summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
+                           np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes,
+                           list(self.guard.events), self.spine)
+        figures = self.camera.figures((tuple(self.spine.head), tuple(self.spine.sacrum)))
+        report.summary["camera"] = {"figures": figures.to_dict(), "problems": [p.to_dict() for p in check(figures)]}
+        self._report = report
+        return report
 
     def _technique_spans(self, t: np.ndarray, labels: np.ndarray) -> list[Stroke]:
         """Kneading and tapping bouts, with tempo, radius and rate from the decisions inside."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 TECHNIQUES = ("effleurage", "petrissage", "tapotement")
 LABELS = TECHNIQUES + ("idle", "other")
+LABELS += ("no_hands",)  # no hand seen for longer than tracks.BRIDGE_GAP_S: nothing is claimed
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ TECHNIQUE_COLORS = {
     "tapotement": "#8e44ad",
     "idle": "#95a5a6",
     "other": "#7f8c8d",
+    "no_hands": "#34495e",
 }
 SEVERITY_COLORS = {"info": "#1f6fb2", "warn": "#c27c0e", "alert": "#d62828"}
 SPINE_OK = "#27ae60"
@@ -142,7 +143,8 @@ def draw_status(img: np.ndarray, result) -> None:
     label = getattr(result, "label", "idle") or "idle"
     color = bgr(TECHNIQUE_COLORS.get(label, TECHNIQUE_COLORS["other"]))
     x0, y0 = int(8 * s), int(8 * s)
-    _, _, _, y1 = _text_box(img, label.upper(), (x0, y0), 0.8 * s, max(1, int(round(2 * s))), bg=color, alpha=0.8)
+    text = label.replace("_", " ").upper()  # "no_hands" reads "NO HANDS"
+    _, _, _, y1 = _text_box(img, text, (x0, y0), 0.8 * s, max(1, int(round(2 * s))), bg=color, alpha=0.8)
     counts = getattr(result, "counts", None) or {}
     line = (f"glides  up {counts.get('effleurage_up', 0)}  wrong way {counts.get('effleurage_down', 0)}  "
             f"returns {counts.get('returns', 0)}")

@@ -17,6 +17,8 @@ import numpy as np
 from tracker.types import HandFrame, SpinePoints
 
 from .analyzer import AnalyzerOptions, FrameResult, SessionAnalyzer
+from .camera_check import CameraProblem, CameraWatch, palm_widths_px
+from .camera_check import check as camera_check
 from .report import SessionReport
 from .spine import SpineError, SpineLine
 
@@ -166,8 +168,14 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
             if progress is not None:
                 progress(done, total)
 
-        frames = track_video_parallel(path, stride=stride, progress=count)  # on every core
-        report = analyse_frames(frames, spine, options)
+        # On every core, on the region around the back, with each frame's brightness.
+        frames, light = track_video_parallel(path, stride=stride, progress=count, spine=spine.points())
+        analyzer = SessionAnalyzer(spine, options)
+        for frame, brightness in zip(frames, light):
+            analyzer.push(frame)
+            if brightness is not None:  # for the camera check
+                analyzer.camera.add_brightness(brightness)
+        report = analyzer.finish()
     except SourceError as e:
         raise InputError(str(e)) from None
     return Analysis(report, spine, header.width, header.height, header.fps, seen[0], seen[1])
@@ -186,14 +194,25 @@ class FrameProcessor:
         self._detector_options = detector_options
         self._detector = None
         self.last: FrameResult | None = None
+        # The camera check of the last few seconds, for the live page (the report has the session's).
+        self.live_camera = CameraWatch(window_s=5.0)
+
+    def camera_problems(self) -> list[CameraProblem]:
+        """What is wrong with the camera set-up lately (an empty list: nothing found)."""
+        return camera_check(self.live_camera.figures((tuple(self.spine.head), tuple(self.spine.sacrum))))
 
     def process(self, frame_bgr: np.ndarray, t: float) -> FrameResult:
         if self._detector is None:
-            from tracker.hands import HandDetector
+            from tracker.pipeline import region_detector
 
-            self._detector = HandDetector(self._detector_options)
+            self._detector = region_detector(self._detector_options, self.spine.points())
         hands = self._detector.detect(frame_bgr, t)
         result = self.analyzer.push(hands)
+        light = getattr(self._detector, "last_light", None)
+        if light is not None:
+            self.analyzer.camera.add_brightness(light.mean)
+        self.live_camera.add(t, palm_widths_px(hands, self.spine.width, self.spine.height),
+                             light.mean if light is not None else None)
         result.raw = hands
         self.last = result
         return result

@@ -130,6 +130,8 @@ def summarise(t: np.ndarray, labels: np.ndarray, over: np.ndarray, nhands: np.nd
                      "confidence": round(spine.confidence, 3)},
         },
         "contact_breaks": breaks,
+        # Time with no hand seen for longer than tracking bridges: counted apart, as no technique.
+        "seconds_no_hands": round(seconds.get("no_hands", 0.0), 2),
     }
     return SessionReport(t, labels, over, strokes, events, summary)
 

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The longest gap without a hand that tracking bridges (blur, skin on skin). Past it a hand is
+# lost: its history restarts, and the analysis claims no technique and no spine alert.
+BRIDGE_GAP_S = 0.6
+
 # Columns of a slot's history.
 T, X, Y, ALONG, ACROSS, SIZE, EXT = range(7)
 N_COLS = 7
@@ -65,7 +69,7 @@ class Slot:
 class HandTracks:
     """Assigns each frame's hands to two slots by position."""
 
-    def __init__(self, capacity: int = 512, max_gap_s: float = 0.6, max_jump: float = 4.0) -> None:
+    def __init__(self, capacity: int = 512, max_gap_s: float = BRIDGE_GAP_S, max_jump: float = 4.0) -> None:
         self.slots = [Slot(capacity), Slot(capacity)]
         self.max_gap_s = max_gap_s
         self.max_jump = max_jump  # palm sizes a hand may move between sightings and stay itself

@@ -26,6 +26,8 @@ class SampleSpec:
     azimuth_deg: float = 0.0      # camera around the table: 0 = beside it, 90 = at the head
     distance: tuple = (58.0, 68.0)
     elevation: tuple = (48.0, 62.0)
+    brightness: float = 1.0       # of a normal exposure; below 1 with the noise and blur of dim light
+    fps: int = 30
 
 
 def _seg(kind, dur, drifts=()):
@@ -48,15 +50,23 @@ SAMPLES = (
                                     _seg("tapotement", 12), _seg("effleurage", 10)),
                "A one-minute session in the guide's order: rest, effleurage, petrissage (with a spine "
                "drift), tapotement, closing effleurage.", azimuth_deg=5),
+    SampleSpec("dim_distant", 17, (_seg("effleurage", 7), _seg("tapotement", 5)),
+               "A real-room set-up: dim light, the laptop about 1.5 m away, a 15 fps webcam. Effleurage, then "
+               "tapotement; the camera check says what to change.", azimuth_deg=10, distance=(145.0, 155.0),
+               elevation=(40.0, 50.0), brightness=0.35, fps=15),
 )
 
 
-def render_sample(spec: SampleSpec, out_dir: Path, fps: int = 30, width: int = 640, height: int = 480) -> dict:
+def render_sample(spec: SampleSpec, out_dir: Path, fps: int | None = None, width: int = 640,
+                  height: int = 480) -> dict:
+    if spec.brightness < 1.0:
+        return _render_dim_sample(spec, out_dir, width, height)
     import av
 
     from .render import compose, exposure_gain, random_look
     from .scene import render_background
 
+    fps = fps or spec.fps
     rng = np.random.default_rng(spec.seed)
     body, look, hand_look = random_look(rng)
     cam = random_camera(rng, body.spine_length_cm, width, height, spec.azimuth_deg, spec.distance, spec.elevation)
@@ -89,6 +99,39 @@ def render_sample(spec: SampleSpec, out_dir: Path, fps: int = 30, width: int = 6
     # The spine calibration a user would have made for this camera set-up (see pipeline.sidecar_spine).
     (out_dir / f"{spec.name}.spine.json").write_text(json.dumps(truth["spine"]) + "\n")
     return {"name": spec.name, "frames": len(sim.t), "bytes": path.stat().st_size}
+
+
+def _render_dim_sample(spec: SampleSpec, out_dir: Path, width: int, height: int) -> dict:
+    """A sample in real-room conditions, rendered as studio.conditions renders its clips (sensor
+    noise growing as light falls, motion blur from a long exposure at low frame rates)."""
+    import av
+
+    from .conditions import Condition, render_clip
+
+    cond = Condition(spec.name, spec.brightness, spec.fps, spec.distance, spec.azimuth_deg, spec.elevation)
+    clip = render_clip(cond, spec.seed, list(spec.script), width, height)
+    path = out_dir / f"{spec.name}.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=spec.fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"crf": "28", "preset": "slow"}
+        for frame in clip.frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="bgr24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    spine = {"head": list(clip.spine[0]), "sacrum": list(clip.spine[1])}
+    truth = {
+        "name": spec.name, "about": spec.about, "seed": spec.seed, "fps": spec.fps, "width": width, "height": height,
+        "spine": spine, "brightness": spec.brightness, "distance_cm": list(spec.distance),
+        "script": [{"technique": s.technique, "duration": s.duration, "drifts": s.drifts} for s in spec.script],
+        "frames": [{"t": round(float(t), 4), "label": str(lab), "over_spine": bool(o)}
+                   for t, lab, o in zip(clip.t, clip.labels, clip.over_spine)],
+        "strokes": [],
+    }
+    (out_dir / f"{spec.name}.truth.json").write_text(json.dumps(truth))
+    (out_dir / f"{spec.name}.spine.json").write_text(json.dumps(spine) + "\n")
+    return {"name": spec.name, "frames": len(clip.t), "bytes": path.stat().st_size}
 
 
 def main(argv: list[str] | None = None) -> int:

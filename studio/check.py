@@ -51,7 +51,7 @@ def check(video: Path) -> dict:
     truth = load_truth(video)
     spine = SpineLine.from_points(SpinePoints(tuple(truth["spine"]["head"]), tuple(truth["spine"]["sacrum"])),
                                   truth["width"], truth["height"], "calibration")
-    frames = list(track_video(video))
+    frames = list(track_video(video, spine=spine.points()))
     hands = np.array([len(f.hands) for f in frames])
     rep = analyse_frames(frames, spine)
     out = {"sample": video.stem, "frames": len(frames), "hands_any": round(float((hands >= 1).mean()), 4),

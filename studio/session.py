@@ -168,6 +168,8 @@ def simulate(script: list[Segment], rig: Rig, rng: np.random.Generator, noise: N
     t = dt * np.arange(n)
     hands = np.stack([hand_landmarks(motion, h, rig.hand_sizes[h]) for h in (0, 1)])
     visible = motion.visible.copy()
+    # With no hand in view for longer than tracking bridges, the truth is "no hands", not a technique.
+    labels = np.where(out_of_view(t, visible.any(axis=0)), "no_hands", labels.astype(str))
     # Truth over the spine: the palm centre within the band, between neck and sacrum, touching.
     palm = hands[:, :, list(PALM_IDS), :].mean(axis=2)
     band = guide.SPINE_BAND_PALM_WIDTHS * KNUCKLE_WIDTH_CM * np.asarray(rig.hand_sizes)[:, None]
@@ -180,6 +182,15 @@ def simulate(script: list[Segment], rig: Rig, rng: np.random.Generator, noise: N
                         sacrum=(head_px[1, 0] / cam.width, head_px[1, 1] / cam.height))
     frames, index = observe(t, hands, visible, cam, rng, noise)
     return Simulation(t, hands, visible, labels.astype(str), over, strokes, spine, frames, index, rig)
+
+
+def out_of_view(t: np.ndarray, any_visible: np.ndarray) -> np.ndarray:
+    """Frames more than the bridging gap after the last frame with a hand in view, or before
+    any hand was in view (as the analyzer counts them)."""
+    from feedback.tracks import BRIDGE_GAP_S
+
+    seen = np.asarray(any_visible, bool)
+    return t - np.maximum.accumulate(np.where(seen, t, -np.inf)) > BRIDGE_GAP_S
 
 
 def observe(t: np.ndarray, hands: np.ndarray, visible: np.ndarray, cam: Camera,

@@ -61,9 +61,11 @@ def test_bad_spine_is_refused(text):
 @pytest.mark.parametrize("technique,seed", [("effleurage", 5), ("petrissage", 6), ("tapotement", 7), ("idle", 8)])
 def test_single_technique_sessions_are_recognised(technique, seed):
     sim, rep = run([Segment(technique, 14)], seed)
+    # Resting hands may be out of view (the simulator's idle): then the truth is "no hands".
+    expected = technique if sim.visible.any() else "no_hands"
     labels, counts = np.unique(rep.labels, return_counts=True)
-    assert labels[np.argmax(counts)] == technique
-    assert (rep.labels == technique).mean() > 0.85
+    assert labels[np.argmax(counts)] == expected
+    assert (rep.labels == expected).mean() > 0.85
 
 
 def test_frame_rate_and_resolution_do_not_change_the_answer():

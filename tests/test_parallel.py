@@ -28,7 +28,8 @@ def test_two_processes_give_the_one_process_analysis():
 
     video = SAMPLES / "effleurage_up.mp4"
     one = list(track_video(video))
-    two = track_video_parallel(video, parts=2)
+    two, light = track_video_parallel(video, parts=2)
+    assert len(light) == len(two) and all(b is not None and 0 <= b <= 255 for b in light)
     assert [f.t for f in two] == [f.t for f in one]  # every frame once, in order, same times
     found_one = np.array([len(f.hands) for f in one])
     found_two = np.array([len(f.hands) for f in two])

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Iterator
 
 from .hands import DetectorOptions
-from .pipeline import Progress, track_frames, track_video
+from .pipeline import Progress, region_detector, track_frames, track_video
 from .source import SourceError, VideoSource
-from .types import HandFrame
+from .types import HandFrame, SpinePoints
 
 # Below this many frames a second process costs more (start-up, model load) than it saves.
 MIN_FRAMES_PER_PART = 300
@@ -42,12 +42,17 @@ def plan_parts(frame_count: int, parts: int, stride: int = 1,
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
+Tracked = tuple[list[HandFrame], list[float | None]]  # the frames, and each frame's brightness
+
+
 def _track_part(path: str, start: int, end: int, warmup: int, stride: int,
-                options: DetectorOptions | None) -> list[HandFrame]:
-    """One part, in its own process: frames [start, end) of the video, every stride-th."""
+                options: DetectorOptions | None, spine: SpinePoints | None) -> Tracked:
+    """One part, in its own process: frames [start, end) of the video, every stride-th, tracked
+    as the product tracks (`region_detector`), with each frame's brightness for the camera check."""
     first = max(0, start - warmup * stride)
     first -= first % stride
-    out = []
+    out: list[HandFrame] = []
+    light: list[float | None] = []
     keep_from: list[float] = []  # the time of frame `start`, once it has been read
     with VideoSource(path, stride=stride, start_frame=first) as source:
         def frames() -> Iterator[tuple[float, object]]:
@@ -62,10 +67,12 @@ def _track_part(path: str, start: int, end: int, warmup: int, stride: int,
 
         # Frames before `start` only warm the graph up; each result comes back after its frame
         # was read, so `keep_from` is known by the time the first frame to keep is tracked.
-        for hand_frame in track_frames(frames(), options):
+        detector = region_detector(options, spine)
+        for hand_frame in track_frames(frames(), detector=detector):
             if keep_from and hand_frame.t >= keep_from[0]:
                 out.append(hand_frame)
-    return out
+                light.append(None if detector.last_light is None else detector.last_light.mean)
+    return out, light
 
 
 class _Worker:
@@ -74,7 +81,7 @@ class _Worker:
     re-runs the parent's `__main__`, which inside Streamlit (and its AppTest) is the page script."""
 
     def __init__(self, path: Path, start: int, end: int, warmup: int, stride: int,
-                 options: DetectorOptions | None) -> None:
+                 options: DetectorOptions | None, spine: SpinePoints | None) -> None:
         root = str(Path(__file__).resolve().parents[1])
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         # MediaPipe's native notes go to a file, read only if the part fails: a pipe nobody reads
@@ -84,10 +91,10 @@ class _Worker:
             [sys.executable, "-m", "tracker.parallel"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=self._log, env=env)
         assert self._proc.stdin is not None
-        self._proc.stdin.write(pickle.dumps((str(path), start, end, warmup, stride, options)))
+        self._proc.stdin.write(pickle.dumps((str(path), start, end, warmup, stride, options, spine)))
         self._proc.stdin.close()
 
-    def result(self) -> list[HandFrame]:
+    def result(self) -> Tracked:
         assert self._proc.stdout is not None
         data = self._proc.stdout.read()
         code = self._proc.wait()
@@ -116,19 +123,20 @@ def _child() -> int:
     """The child's side of `_Worker`: arguments pickled on stdin, HandFrames pickled on stdout."""
     args = pickle.loads(sys.stdin.buffer.read())
     try:
-        frames = _track_part(*args)
+        tracked = _track_part(*args)
     except SourceError as e:
         print(_SOURCE_ERROR + str(e), file=sys.stderr)
         return 2
-    sys.stdout.buffer.write(pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.write(pickle.dumps(tracked, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()
     return 0
 
 
 def track_video_parallel(path: str | Path, detector_options: DetectorOptions | None = None,
-                         stride: int = 1, parts: int | None = None,
-                         progress: Progress | None = None) -> list[HandFrame]:
-    """The HandFrames of a whole video, tracked in `parts` processes (default: one per core).
+                         stride: int = 1, parts: int | None = None, progress: Progress | None = None,
+                         spine: SpinePoints | None = None) -> Tracked:
+    """The HandFrames of a whole video and each frame's brightness, tracked in `parts` processes
+    (default: one per core) on the region around the back when the spine is known.
 
     Falls back to one process when the video is short or its frame count unknown (a container
     that does not say cannot be cut by index). Raises SourceError for an unreadable video."""
@@ -137,10 +145,11 @@ def track_video_parallel(path: str | Path, detector_options: DetectorOptions | N
         count = probe.frame_count
     plan = plan_parts(count, parts or os.cpu_count() or 1, stride)
     if len(plan) == 1:
-        return list(track_video(path, detector_options, stride=stride, progress=progress))
+        return _track_whole(path, detector_options, stride, progress, spine)
     expected = sum(-(-(b - a) // stride) for a, b in plan)
-    workers = [_Worker(path, a, b, 0 if a == 0 else WARMUP_FRAMES, stride, detector_options) for a, b in plan]
-    results: list[list[HandFrame]] = []
+    workers = [_Worker(path, a, b, 0 if a == 0 else WARMUP_FRAMES, stride, detector_options, spine)
+               for a, b in plan]
+    results: list[Tracked] = []
     try:
         for k, worker in enumerate(workers):
             try:
@@ -152,19 +161,33 @@ def track_video_parallel(path: str | Path, detector_options: DetectorOptions | N
                 # to there, as a one-process run does.
                 break
             if progress is not None:
-                progress(sum(map(len, results)), expected)
-            if len(results[-1]) < -(-(plan[k][1] - plan[k][0]) // stride):
+                progress(sum(len(r[0]) for r in results), expected)
+            if len(results[-1][0]) < -(-(plan[k][1] - plan[k][0]) // stride):
                 break  # this part ended early: what follows would leave a hole in time
     finally:
         for worker in workers:
             worker.stop()
-    joined = [hf for part in results for hf in part]
     # A container's index and its timestamps can disagree by a frame at a seek: keep time increasing.
-    out: list[HandFrame] = []
-    for hf in joined:
-        if not out or hf.t > out[-1].t:
-            out.append(hf)
-    return out
+    frames: list[HandFrame] = []
+    light: list[float | None] = []
+    for part_frames, part_light in results:
+        for hf, b in zip(part_frames, part_light):
+            if not frames or hf.t > frames[-1].t:
+                frames.append(hf)
+                light.append(b)
+    return frames, light
+
+
+def _track_whole(path: Path, options: DetectorOptions | None, stride: int, progress: Progress | None,
+                 spine: SpinePoints | None) -> Tracked:
+    """In this process (a short video, or one whose length is unknown), with progress per frame."""
+    detector = region_detector(options, spine)
+    frames: list[HandFrame] = []
+    light: list[float | None] = []
+    for hf in track_video(path, stride=stride, progress=progress, detector=detector):
+        frames.append(hf)
+        light.append(None if detector.last_light is None else detector.last_light.mean)
+    return frames, light
 
 
 if __name__ == "__main__":

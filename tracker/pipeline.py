@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import cv2
 import numpy as np
@@ -11,6 +11,9 @@ from .hands import DetectorOptions, HandDetector
 from .smoothing import HandSmoother
 from .source import SourceError, VideoSource, fit_frame
 from .types import HandFrame, SpinePoints, TrackHeader
+
+if TYPE_CHECKING:
+    from .roi import RegionDetector
 
 # progress(frames_done, frames_expected); frames_expected is 0 when the container does not say.
 Progress = Callable[[int, int], None]
@@ -27,20 +30,33 @@ def video_header(path: str | Path, spine: SpinePoints | None = None, stride: int
         return header_for(source, spine)
 
 
+def region_detector(detector_options: DetectorOptions | None = None,
+                    spine: SpinePoints | None = None) -> "RegionDetector":
+    """The hand detector the product runs: MediaPipe on an enlarged region around the back
+    (the whole frame when the back fills it), on a brightened copy of dim frames (tracker.roi)."""
+    from .roi import RegionDetector
+
+    return RegionDetector(lambda: HandDetector(detector_options), spine)
+
+
 def track_frames(frames: Iterable[tuple[float, np.ndarray]],
                  detector_options: DetectorOptions | None = None,
-                 smooth: bool = False) -> Iterator[HandFrame]:
-    """Detects (and optionally smooths) hands in timestamped BGR frames from any source."""
+                 smooth: bool = False, spine: SpinePoints | None = None,
+                 detector: "RegionDetector | None" = None) -> Iterator[HandFrame]:
+    """Detects (and optionally smooths) hands in timestamped BGR frames from any source; with
+    the spine, on the region around the back (see `region_detector`). A `detector` given is
+    used (and closed at the end) instead, so that the caller can read its light measurements."""
     smoother = HandSmoother() if smooth else None
-    with HandDetector(detector_options) as detector:
+    with detector or region_detector(detector_options, spine) as running:
         for t, frame in frames:
-            hand_frame = detector.detect(frame, t)
+            hand_frame = running.detect(frame, t)
             yield smoother(hand_frame) if smoother else hand_frame
 
 
 def track_video(path: str | Path, detector_options: DetectorOptions | None = None,
                 smooth: bool = False, stride: int = 1,
-                progress: Progress | None = None) -> Iterator[HandFrame]:
+                progress: Progress | None = None, spine: SpinePoints | None = None,
+                detector: "RegionDetector | None" = None) -> Iterator[HandFrame]:
     """HandFrames of a video file, lazily. The file is opened (and checked) now, so a bad
     file raises SourceError at the call, not at the first frame."""
     source = VideoSource(path, stride=stride)
@@ -54,7 +70,7 @@ def track_video(path: str | Path, detector_options: DetectorOptions | None = Non
 
     def run() -> Iterator[HandFrame]:
         try:
-            yield from track_frames(frames(), detector_options, smooth)
+            yield from track_frames(frames(), detector_options, smooth, spine, detector)
         finally:
             source.close()
 

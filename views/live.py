@@ -380,6 +380,7 @@ class LiveSession:
                 "since_frame": None if self.last_wall is None else now - self.last_wall,
                 "since_begin": None if self.begun_wall is None else now - self.begun_wall,
                 "fps": fps, "recording": m is not None and m.record and m.frames > 0,
+                "camera": list(view.get("camera", [])),
                 "sound": (self.sound.tones, self.sound.spoken, self.sound.text),
                 "routine": self.routine.state(),
             }
@@ -436,6 +437,9 @@ class LiveSession:
                 "counts": dict(m.processor.analyzer.counts), "technique_seconds": dict(m.coach.technique_seconds),
                 "spine_alerts": prev.get("spine_alerts", 0) + (result.over_spine and not prev.get("over_spine")),
                 "cues": [(tt, c) for tt, c in m.coach.history[-6:]],
+                # The camera check of the last seconds, every 15 frames (it looks over a window).
+                "camera": [p.message for p in m.processor.camera_problems()] if m.frames % 15 == 0
+                else prev.get("camera", []),
             }
         with self.lock:
             self.view = view
@@ -543,6 +547,8 @@ def _panel(live: LiveSession, playing: bool) -> None:
             SEVERITY_BOX[cue.severity](cue.text)
         elif snap["frames"]:
             st.success("Good: keep going.")
+        for message in snap.get("camera", []):
+            st.warning("Camera check: " + message)
     else:
         st.markdown("### Not running")
         st.caption("Press START to practise. The coach shows the technique it sees here, with one short cue "

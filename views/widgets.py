@@ -246,6 +246,8 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
     if s.get("hands_seen_fraction", 0) == 0:
         st.warning("No hands were found in this video, so there is nothing to coach. Film from above or "
                    "from the side with the whole back and both hands in view, in good light.")
+    for problem in s.get("camera", {}).get("problems", []):
+        st.warning("Camera check: " + problem["message"])
     e = s.get("effleurage", {})
     c = st.columns(5)
     c[0].metric("Session", mmss(s.get("duration_s")))

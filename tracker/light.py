@@ -1,0 +1,76 @@
+"""Dim and flat frames: measure the light, and brighten a copy for the hand detector.
+
+What is drawn for the user is never changed: `for_detector` returns a new image (or the same
+one untouched when the light is fine). The default enhancement is a gamma on the
+L channel of LAB chosen from the measured mean luminance: it lifts the dark range where a dim
+webcam puts the hands. Contrast-limited adaptive histogram equalisation (CLAHE) of L is kept as
+an option: on the rendered tuning conditions it made MediaPipe find fewer hands (at brightness
+0.45, both hands in 79-89% of frames against 94-97% with the gamma alone), since it amplifies the
+sensor noise that dim light brings.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Below this mean luma (0-255) or this spread (95th - 5th percentile), the frame is enhanced.
+DARK_MEAN = 90.0
+FLAT_SPREAD = 90.0
+TARGET_MEAN = 120.0
+
+
+@dataclass(frozen=True)
+class Light:
+    mean: float     # mean luma, 0-255
+    p05: float
+    p95: float
+
+    @property
+    def spread(self) -> float:
+        return self.p95 - self.p05
+
+    @property
+    def dim(self) -> bool:
+        return self.mean < DARK_MEAN or self.spread < FLAT_SPREAD
+
+
+def measure(frame_bgr: np.ndarray) -> Light:
+    """Luma statistics on a 4x subsampled grey image (a fraction of a millisecond)."""
+    small = cv2.cvtColor(frame_bgr[::4, ::4], cv2.COLOR_BGR2GRAY)
+    hist = np.bincount(small.ravel(), minlength=256).cumsum()
+    n = hist[-1]
+    return Light(float(small.mean()), float(np.searchsorted(hist, 0.05 * n)), float(np.searchsorted(hist, 0.95 * n)))
+
+
+_LUTS: dict[int, np.ndarray] = {}
+
+
+def _gamma_lut(mean: float) -> np.ndarray:
+    """A gamma that brings the measured mean to TARGET_MEAN (bounded), as a lookup table."""
+    m = min(max(mean, 8.0), 250.0) / 255.0
+    g = float(np.clip(np.log(TARGET_MEAN / 255.0) / np.log(m), 0.35, 1.0))
+    key = int(round(g * 50))
+    lut = _LUTS.get(key)
+    if lut is None:
+        lut = _LUTS[key] = np.clip(255.0 * (np.arange(256) / 255.0) ** (key / 50), 0, 255).astype(np.uint8)
+    return lut
+
+
+def for_detector(frame_bgr: np.ndarray, light: Light | None = None, mode: str = "gamma") -> np.ndarray:
+    """The image the detector should see: `frame_bgr` itself when the light is fine, else an
+    enhanced copy. mode: "gamma", "clahe" or "gamma+clahe" (compared in the README)."""
+    light = light or measure(frame_bgr)
+    if not light.dim or mode == "none":
+        return frame_bgr
+    lab = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2LAB)
+    l_chan = lab[:, :, 0]
+    if "gamma" in mode:
+        l_chan = cv2.LUT(l_chan, _gamma_lut(light.mean))
+    if "clahe" in mode:
+        # One per call: CLAHE objects keep state and the app may run two streams in threads.
+        l_chan = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(l_chan)
+    lab[:, :, 0] = l_chan
+    out: np.ndarray = cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
+    return out
