@@ -285,16 +285,22 @@ def twist(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Motion:
 
 
 def other(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Motion:
-    """Repositioning: the hands move to a new place on the back, or are lifted off and put back."""
+    """Repositioning: quick moves (0.5-1.5 s) of the hands to new places, lifted or sliding,
+    with holds between them."""
     m = _blank(len(t), "other")
     dur = t[-1] - t[0] + 1e-6
+    moves = int(rng.integers(1, 4))
+    starts = np.sort(rng.uniform(0, max(dur - 1.5, 0.1), moves))
     for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
-        a = np.array([sign * rng.uniform(5, 15), rng.uniform(0.1, 0.9) * spine_cm])
-        b = np.array([sign * rng.uniform(5, 15), rng.uniform(0.1, 0.9) * spine_cm])
-        s = min_jerk((t - t[0]) / dur)
-        m.palm[hand] = a + (b - a) * s[:, None]
-        m.lift[hand] = rng.uniform(0.0, 5.0) * np.sin(np.pi * s)
+        p = np.array([sign * rng.uniform(5, 15), rng.uniform(0.1, 0.9) * spine_cm])
+        m.palm[hand] = p
         m.heading[hand] = rng.normal(0, 0.6)
+        for s0 in starts:
+            q = np.array([sign * rng.uniform(5, 15), rng.uniform(0.1, 0.9) * spine_cm])
+            s = min_jerk((t - t[0] - s0) / rng.uniform(0.5, 1.5))
+            m.palm[hand] = m.palm[hand] + (q - p) * s[:, None]
+            m.lift[hand] += rng.uniform(0.0, 5.0) * np.sin(np.pi * s)
+            p = q
     return m
 
 
