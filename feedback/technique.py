@@ -31,7 +31,7 @@ class ClassifierParams:
     tap_min_hz: float = 1.8         # tapping is 2-12 Hz (the window's bins are 0.6 Hz wide)
     tap_max_hz: float = 12.0
     tap_min_amp: float = 0.09       # palm sizes, RMS in the tap band
-    tap_small_amp: float = 0.06     # smaller taps (lifts of 1 cm) count when they are very regular:
+    tap_small_amp: float = 0.045    # smaller taps (lifts of 1 cm) count when they are very regular:
     tap_small_peak: float = 0.7     # this share of the band in its strongest peak
     tap_strong_amp: float = 0.15
     tap_strong_share: float = 0.6
@@ -47,6 +47,7 @@ class ClassifierParams:
     fan_max_pointing: float = -0.5  # fingers toward the feet (from the head of the table)
     fan_max_drift: float = -0.02    # spine lengths / s: creeping down the back
     fan_max_speed: float = 2.2      # palm sizes / s: not a glide
+    fan_max_across: float = 0.25    # spine lengths: thumbs either side of the spine, palms beside it
     lift_min_wiggle: float = 0.16   # rad RMS: the windshield-wiper swing of the heading
     lift_max_circ: float = 0.45
     lift_max_along: float = 0.5     # share of the palm's motion along the spine (glides run along)
@@ -56,6 +57,9 @@ class ClassifierParams:
     circle_min_turns_per_s: float = 0.3
     circle_min_radius: float = 0.15  # palm sizes
     circle_max_radius: float = 2.2
+    small_circle_radius: float = 0.06  # thumb or fingertip circles move the palm only a little:
+    small_circle_turns: float = 1.2    # then a round, coherent path of more turns than jitter makes
+    small_circle_circ: float = 0.6
     loop_min_along: float = 0.7
     loop_max_circ: float = 0.5
     glide_min_travel: float = 0.33  # spine lengths along the spine within travel_window_s
@@ -85,6 +89,7 @@ class HandWindow:
     tap_circ: float = 0.0        # circularity of the palm path (0 back-and-forth .. 1 round)
     along: float = float("nan")  # spine lengths from the sacrum, the window's middle (for passes)
     along_share: float = 0.0     # share of the palm's motion that runs along the spine (glides)
+    across: float = 0.0          # spine lengths from the spine (median, signed: + person's right)
 
 
 _OFFSETS: dict[tuple[float, float], np.ndarray] = {}
@@ -226,7 +231,7 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     va, vc = float(dal @ dal), float(dac @ dac)
 
     w = HandWindow("other", coverage, speed, tap_amp, tap_hz, tap_pow / total, tap_peak, turns, radius,
-                   turns / dur, travel, 0.0, fps, _median(axl), wiggle, drift, circ, _median(al), va / (va + vc + 1e-12))
+                   turns / dur, travel, 0.0, fps, _median(axl), wiggle, drift, circ, _median(al), va / (va + vc + 1e-12), _median(ac))
     classify(w, p)
     return w
 
@@ -253,8 +258,12 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
     loop = w.along_share >= p.loop_min_along and w.tap_circ < p.loop_max_circ
     circling = (w.knead_hz >= p.circle_min_turns_per_s and p.circle_min_radius <= w.radius <= p.circle_max_radius
                 and w.travel < 1.5 * p.glide_min_travel and not loop)
+    circling = circling or (p.small_circle_radius <= w.radius < p.circle_min_radius and w.turns >= p.small_circle_turns
+                            and w.tap_circ >= p.small_circle_circ and w.travel < 1.5 * p.glide_min_travel)
+    # Guide step 14: from the head of the table (fingers toward the feet), thumbs either side of
+    # the spine, working down toward the hips. combine() asks the two hands to be on either side.
     fanning = (w.pointing <= p.fan_max_pointing and w.drift <= p.fan_max_drift and w.speed <= p.fan_max_speed
-               and w.speed > p.still_max_speed)
+               and w.speed > p.still_max_speed and abs(w.across) <= p.fan_max_across)
     lifting = (w.wiggle >= p.lift_min_wiggle and w.tap_circ <= p.lift_max_circ and w.speed > p.still_max_speed
                and w.along_share <= p.lift_max_along)
     gliding = w.travel >= p.glide_min_travel and w.speed > p.still_max_speed
@@ -315,18 +324,30 @@ _PRIORITY = {"tapotement": 6, "fanning": 5, "lifting": 4, "petrissage": 3, "effl
              "other": 1, "idle": 0, "absent": -1}
 
 
+# Pairs one person does not do at once with two hands, so one of the two readings is wrong.
+_TORN = ({"petrissage", "lifting"}, {"effleurage", "petrissage"})
+
+
 def combine(windows: list[HandWindow], pair: PairWindow | None = None) -> str:
     """One label for the frame from both hands' windows (and the pair's, for twists)."""
     if pair is not None and pair.twist:
         return "twist"
     present = [w for w in windows if w.label != "absent"]
+    fans = [w for w in present if w.label == "fanning"]
+    if fans and (len(present) == 1 or len(fans) == 2 and fans[0].across * fans[1].across < 0):
+        return "fanning"  # one thumb each side of the spine (or only one hand seen)
+    for w in fans:  # a lone hand pointing to the feet beside a hand doing something else
+        w.label = "other"
     if not present:
         return "idle"
     active = [w for w in present if w.label != "idle"]
     if not active:
         return "idle"
     if len(active) == 2 and active[0].label != active[1].label:
-        # One hand resting, one working is the working hand's technique; two different
-        # techniques: the more specific, unless the other is clearly not moving in kind.
+        # One hand resting, one working is the working hand's technique. Two hands doing two
+        # different techniques, each with its own evidence, is no confident answer: unsure.
+        # Otherwise the more specific evidence wins.
+        if {w.label for w in active} in _TORN:
+            return "unsure"
         return max(active, key=lambda w: (_PRIORITY[w.label], w.score)).label
     return active[0].label
