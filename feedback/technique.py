@@ -264,6 +264,7 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
     # the spine, working down toward the hips. combine() asks the two hands to be on either side.
     fanning = (w.pointing <= p.fan_max_pointing and w.drift <= p.fan_max_drift and w.speed <= p.fan_max_speed
                and w.speed > p.still_max_speed and abs(w.across) <= p.fan_max_across)
+    # The windshield-wiper swing of the heading, the palm rocking across rather than gliding along.
     lifting = (w.wiggle >= p.lift_min_wiggle and w.tap_circ <= p.lift_max_circ and w.speed > p.still_max_speed
                and w.along_share <= p.lift_max_along)
     gliding = w.travel >= p.glide_min_travel and w.speed > p.still_max_speed

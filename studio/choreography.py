@@ -174,10 +174,10 @@ def petrissage(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Moti
     return m
 
 
-def tapotement(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Motion:
+def tapotement(t: np.ndarray, rng: np.random.Generator, spine_cm: float, rate: float | None = None) -> Motion:
     """Alternating hands tap the back a few times a second with relaxed, flexing wrists."""
     m = _blank(len(t), "tapotement")
-    rate = rng.uniform(2.0, 12.0)
+    rate = rng.uniform(2.0, 12.0) if rate is None else rate
     amp = rng.uniform(1.0, 4.0)
     pitch_amp = rng.uniform(0.1, 0.45)
     cup = rng.uniform(0.0, 1.0)
