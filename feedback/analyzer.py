@@ -73,7 +73,7 @@ class SessionAnalyzer:
         self._spine_px = spine.length_px
         hx, hy = spine.head[0] * spine.width, spine.head[1] * spine.height
         sx, sy = spine.sacrum[0] * spine.width, spine.sacrum[1] * spine.height
-        self._axis = (sx, sy, hx - sx, hy - sy, math.hypot(hx - sx, hy - sy))
+        self._axis = (hx - sx, hy - sy, math.hypot(hx - sx, hy - sy))
         self.tracks = HandTracks()
         self.guard = SpineGuard(self.o.safety)
         self.glide = [GlideTracker(0, self.o.strokes), GlideTracker(1, self.o.strokes)]
@@ -124,7 +124,7 @@ class SessionAnalyzer:
         tip_y = ((a[1] + b[1] + c[1] + d[1]) * h / 4 - cy) / size
         along, across = self.spine.point_to_back(cx, cy)
         # Where the fingers point, as a unit vector in the spine's frame (fanning points to the feet).
-        sx, sy, ax, ay, l2 = self._axis
+        ax, ay, l2 = self._axis
         dx, dy = x2 - x0, y2 - y0
         n = math.sqrt(dx * dx + dy * dy) * l2 + 1e-9
         dist = abs(across) * self._spine_px / size
@@ -183,7 +183,9 @@ class SessionAnalyzer:
         alive = [s.alive(t, self.tracks.max_gap_s) for s in self.tracks.slots]
         hists = [s.window(t - span) if a else None for s, a in zip(self.tracks.slots, alive)]
         wins = tuple(window_features(h, t, p) if h is not None else HandWindow("absent", 0.0) for h in hists)
-        pair = pair_features(hists[0], hists[1], t, p) if all(alive) else PairWindow()
+        # Twists move both palms far across the back: only then is the pair worth a look.
+        moving = all(w.label not in ("absent", "idle") and w.radius >= p.twist_min_radius for w in wins)
+        pair = pair_features(hists[0], hists[1], t, p) if moving else PairWindow()
         label = combine(list(wins), pair)
         self._twisting = label == "twist"
         self._slot_label = [w.label for w in wins]

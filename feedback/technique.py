@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tracks import ACROSS, ALONG, AXC, AXL, EXT, SIZE, T, TIPX, TIPY, X, Y
+from .tracks import ACROSS, ALONG, AXC, AXL, EXT, SIZE, TIPX, TIPY, T, X, Y
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class ClassifierParams:
     twist_max_corr: float = -0.45   # across velocities of the two hands: opposite directions
     twist_min_range: float = 0.14   # spine lengths each hand travels across the back
     twist_max_near: float = 0.08    # spine lengths: each hand reaches the spine
+    twist_min_radius: float = 0.3   # palm sizes each palm swings about its path, at the least
     circle_min_turns_per_s: float = 0.3
     circle_min_radius: float = 0.15  # palm sizes
     circle_max_radius: float = 2.2
@@ -83,13 +84,13 @@ class HandWindow:
     travel: float = 0.0          # spine lengths along the spine in the travel window
     score: float = 0.0
     fps: float = 30.0            # frames per second the hand was seen at in the window
-    pointing: float = 0.0        # median finger direction along the spine (+1 head, -1 feet)
+    pointing: float = 0.0        # mean finger direction along the spine (+1 head, -1 feet)
     wiggle: float = 0.0          # rad, RMS swing of the hand's heading about its trend
     drift: float = 0.0           # spine lengths per second along the spine (signed, + toward the head)
     tap_circ: float = 0.0        # circularity of the palm path (0 back-and-forth .. 1 round)
     along: float = float("nan")  # spine lengths from the sacrum, the window's middle (for passes)
     along_share: float = 0.0     # share of the palm's motion that runs along the spine (glides)
-    across: float = 0.0          # spine lengths from the spine (median, signed: + person's right)
+    across: float = 0.0          # spine lengths from the spine (mean, signed: + person's right)
 
 
 _OFFSETS: dict[tuple[float, float], np.ndarray] = {}
@@ -219,9 +220,11 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     circ = float(np.sqrt(max(tr / 2 - disc, 0.0) / max(tr / 2 + disc, 1e-12)))
 
     # Heading: where the fingers point; its swing about the trend (windshield wipers).
+    # Angles from the window's mean heading (no unwrapping needed: a swing is well under 180°).
     axl, axc = cols[:, 6], cols[:, 7]
-    ang = np.unwrap(np.arctan2(axc, axl))
-    ang = ang - ang.mean()
+    ml, mc = float(axl.sum()), float(axc.sum())
+    ang = np.arctan2(ml * axc - mc * axl, ml * axl + mc * axc)
+    ang = ang - ang.sum() / m
     ang = ang - (ang @ k / kk) * k
     wiggle = float(np.sqrt(ang @ ang / m))
     fps = (len(t) - first) / max(coverage * p.window_s, 1e-6)
@@ -231,7 +234,8 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     va, vc = float(dal @ dal), float(dac @ dac)
 
     w = HandWindow("other", coverage, speed, tap_amp, tap_hz, tap_pow / total, tap_peak, turns, radius,
-                   turns / dur, travel, 0.0, fps, _median(axl), wiggle, drift, circ, _median(al), va / (va + vc + 1e-12), _median(ac))
+                   turns / dur, travel, 0.0, fps, ml / m, wiggle, drift, circ, float(al.sum()) / m,
+                   va / (va + vc + 1e-12), float(ac.sum()) / m)
     classify(w, p)
     return w
 
@@ -304,7 +308,7 @@ def pair_features(h0: np.ndarray, h1: np.ndarray, t_now: float, p: ClassifierPar
     if len(h0) < 4 or len(h1) < 4:
         return PairWindow()
     t0, t1 = h0[:, T], h1[:, T]
-    g, c0 = _grid(t0, t_now, p.window_s, p.rate_hz)
+    g, _ = _grid(t0, t_now, p.window_s, p.rate_hz)
     lo, hi = max(t0[0], t1[0]), min(t0[-1], t1[-1])
     g = g[(g >= lo) & (g <= hi)]
     if len(g) < p.min_coverage * p.window_s * p.rate_hz:

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from feedback import guide
-
 from studio.session import Segment, random_rig, simulate
 from tracker.trackfile import write_track
 from tracker.types import TrackHeader
