@@ -239,7 +239,9 @@ def b_effleurage(t, rng, L, wrong=False) -> Act:
                 a.visible[h] = False
             continue
         side = -1.0 if h == 0 else 1.0
-        u_in = side * rng.uniform(3.5, 9.0)
+        # Two palms side by side cannot both run closer than about half a palm width to the
+        # spine (they would overlap); one hand alone may run right beside it.
+        u_in = side * rng.uniform(4.5 if len(hands) == 2 else 3.5, 9.0)
         u_out = u_in + side * rng.uniform(5.0, 10.0)
         shift = (0.5 * cycle if alternate and h == 1 else 0.0) + (rng.uniform(0, 0.2) * cycle if not alternate else 0)
         ph = (t - t[0] + shift) % cycle
@@ -556,7 +558,8 @@ def simulate_b(rng: np.random.Generator, minutes: float = 1.5, fps: float | None
     # Truth over the spine: a touching palm centre within half a knuckle width, neck to sacrum; in
     # a twist the palms pass over the spine by design, and a pass under 0.5 s is no event.
     palm = world[:, :, _PALM, :].mean(axis=2)
-    half = 0.5 * np.array([s.palm_wid for s in shapes])[:, None]
+    # Half the knuckle width (index to little-finger knuckle), as the guide constant is stated.
+    half = 0.5 * np.array([s.palm_wid * (_MCP[0][1] - _MCP[3][1]) for s in shapes])[:, None]
     on = (np.abs(palm[..., 0]) < half) & (palm[..., 1] >= 0) & (palm[..., 1] <= L) & cat["visible"] & (cat["lift"] < 2.5)
     crossing = np.zeros(n, bool)
     for h in range(2):
