@@ -39,7 +39,8 @@ class AnalyzerOptions:
     smooth_decisions: int = 5    # width of the final majority filter over decisions
     min_segment_s: float = 0.6   # shorter final label runs are absorbed by their neighbours
     label_delay_s: float = 0.8   # final labels: the decision made this long after the frame
-    min_bout_glides: int = 2     # final labels: effleurage needs a glide and the way back
+    min_bout_glides: int = 2     # final labels: effleurage needs a glide and the way back,
+    move_max_s: float = 2.5      # in stretches up to this long (moves take 0.5-1.5 s)
 
 
 @dataclass
@@ -285,9 +286,11 @@ class SessionAnalyzer:
 
     def _moves_are_not_effleurage(self, t: np.ndarray, labels: np.ndarray) -> None:
         """Effleurage is repeated glides, a glide up and the way back ("Repeat this technique"):
-        a stretch with fewer than two glides in it is a move to a new place ("other")."""
+        a short stretch with fewer than two glides in it is a move to a new place ("other")."""
         for a, b in label_spans(labels, "effleurage"):
             start, end = float(t[a]), float(t[b - 1])
+            if end - start > self.o.move_max_s:
+                continue
             inside = [sum(1 for g in self.glides if g.slot == slot and min(g.end, end) - max(g.start, start)
                           > 0.5 * g.duration) for slot in (0, 1)]
             if max(inside) < self.o.min_bout_glides:

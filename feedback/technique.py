@@ -45,12 +45,15 @@ class ClassifierParams:
     tap_alias_amp: float = 0.1      # ... and this much, dominating the motion, is tapping
     tap_alias_share: float = 0.7
     fan_max_pointing: float = -0.5  # fingers toward the feet (from the head of the table)
-    fan_max_drift: float = -0.02    # spine lengths / s: creeping down the back
+    fan_max_drift: float = -0.02    # spine lengths / s: creeping down the back ("push gently"),
+    fan_min_drift: float = -0.25    # not a glide down
     fan_max_speed: float = 2.2      # palm sizes / s: not a glide
     fan_max_across: float = 0.25    # spine lengths: thumbs either side of the spine, palms beside it
     lift_min_wiggle: float = 0.16   # rad RMS: the windshield-wiper swing of the heading
     lift_max_circ: float = 0.45
     lift_max_along: float = 0.5     # share of the palm's motion along the spine (glides run along)
+    lift_max_travel: float = 0.45   # spine lengths in the travel window: lifting works its way
+                                    # slowly; the turn at the end of a long glide swings the hand too
     twist_max_corr: float = -0.45   # across velocities of the two hands: opposite directions
     twist_min_range: float = 0.14   # spine lengths each hand travels across the back
     twist_max_near: float = 0.08    # spine lengths: each hand reaches the spine
@@ -91,6 +94,7 @@ class HandWindow:
     along: float = float("nan")  # spine lengths from the sacrum, the window's middle (for passes)
     along_share: float = 0.0     # share of the palm's motion that runs along the spine (glides)
     across: float = 0.0          # spine lengths from the spine (mean, signed: + person's right)
+    fallback: str = "other"      # the label without the fanning rule (one hand alone is not fanning)
 
 
 _OFFSETS: dict[tuple[float, float], np.ndarray] = {}
@@ -266,16 +270,14 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
                             and w.tap_circ >= p.small_circle_circ and w.travel < 1.5 * p.glide_min_travel)
     # Guide step 14: from the head of the table (fingers toward the feet), thumbs either side of
     # the spine, working down toward the hips. combine() asks the two hands to be on either side.
-    fanning = (w.pointing <= p.fan_max_pointing and w.drift <= p.fan_max_drift and w.speed <= p.fan_max_speed
-               and w.speed > p.still_max_speed and abs(w.across) <= p.fan_max_across)
+    fanning = (w.pointing <= p.fan_max_pointing and p.fan_min_drift <= w.drift <= p.fan_max_drift
+               and w.speed <= p.fan_max_speed and w.speed > p.still_max_speed and abs(w.across) <= p.fan_max_across)
     # The windshield-wiper swing of the heading, the palm rocking across rather than gliding along.
     lifting = (w.wiggle >= p.lift_min_wiggle and w.tap_circ <= p.lift_max_circ and w.speed > p.still_max_speed
-               and w.along_share <= p.lift_max_along)
+               and w.along_share <= p.lift_max_along and w.travel <= p.lift_max_travel)
     gliding = w.travel >= p.glide_min_travel and w.speed > p.still_max_speed
     if tapping:
         w.label, w.score = "tapotement", w.tap_share
-    elif fanning:
-        w.label, w.score = "fanning", -w.pointing
     elif circling and not (lifting and w.turns < 0.6):
         w.label, w.score = "petrissage", min(w.turns, 2.0)
     elif lifting:
@@ -284,6 +286,9 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
         w.label, w.score = "effleurage", w.travel
     elif w.speed <= p.still_max_speed:
         w.label, w.score = "idle", 1.0
+    w.fallback = w.label
+    if fanning and not tapping:
+        w.label, w.score = "fanning", -w.pointing
     # Aliasing: below twice the fastest tapping rate, a fast tap folds down to any frequency,
     # so strong tap-band energy that did not pass as tapping is not called anything else.
     if (w.label not in ("tapotement", "idle") and w.fps < 2 * p.plausible_tap_hz and not round_slow
@@ -329,8 +334,9 @@ _PRIORITY = {"tapotement": 6, "fanning": 5, "lifting": 4, "petrissage": 3, "effl
              "other": 1, "idle": 0, "absent": -1}
 
 
-# Pairs one person does not do at once with two hands, so one of the two readings is wrong.
-_TORN = ({"petrissage", "lifting"}, {"effleurage", "petrissage"})
+# A pair one person does not do at once with two hands (both rock and knead in place), so one
+# of the two readings is wrong and neither is more specific.
+_TORN = ({"petrissage", "lifting"},)
 
 
 def combine(windows: list[HandWindow], pair: PairWindow | None = None) -> str:
@@ -342,7 +348,7 @@ def combine(windows: list[HandWindow], pair: PairWindow | None = None) -> str:
     if fans and (len(present) == 1 or len(fans) == 2 and fans[0].across * fans[1].across < 0):
         return "fanning"  # one thumb each side of the spine (or only one hand seen)
     for w in fans:  # a lone hand pointing to the feet beside a hand doing something else
-        w.label = "other"
+        w.label = w.fallback
     if not present:
         return "idle"
     active = [w for w in present if w.label != "idle"]
