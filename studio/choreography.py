@@ -214,12 +214,12 @@ def idle(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Motion:
     return m
 
 
-def lifting(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Motion:
+def lifting(t: np.ndarray, rng: np.random.Generator, spine_cm: float, reps: int | None = None) -> Motion:
     """Muscle lifting: 'lobster claw' hands grip, lift and twist, alternating like windshield
     wipers, while working up and down the back (guide step 13: 'up and down the back 2-3 times')."""
     m = _blank(len(t), "lifting")
     dur = t[-1] - t[0] + 1e-6
-    reps = int(rng.integers(1, 3))
+    reps = int(rng.integers(1, 3)) if reps is None else reps
     lo, hi = rng.uniform(0.1, 0.3) * spine_cm, rng.uniform(0.7, 0.9) * spine_cm
     trip = np.abs(((t - t[0]) / dur * reps) % 1.0 * 2 - 1)  # 1 -> 0 -> 1 per round trip
     v = hi + (lo - hi) * min_jerk(trip)
