@@ -133,8 +133,17 @@ def summarise(t: np.ndarray, labels: np.ndarray, over: np.ndarray, nhands: np.nd
                      "confidence": round(spine.confidence, 3)},
         },
         "contact_breaks": breaks,
+        # What the frame rate allows: tapping faster than half of it is aliased (guide: 2-12 Hz
+        # taps need 24 fps); below that, fast tapping may be reported as "unsure".
+        "frame_rate": _frame_rate(t),
     }
     return SessionReport(t, labels, over, strokes, events, summary)
+
+
+def _frame_rate(t: np.ndarray) -> dict:
+    fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 2 else 0.0
+    return {"fps": round(fps, 1), "tapping_measurable_up_to_hz": round(fps / 2, 1),
+            "fast_tapping_aliased": bool(0 < fps < 24.0)}
 
 
 def _passes(strokes: list[Stroke], name: str) -> dict:

@@ -96,6 +96,8 @@ def test_fast_tapping_at_15_fps_is_never_called_another_technique(monkeypatch, r
         confident_other = np.isin(rep.labels, ["effleurage", "petrissage", "lifting", "fanning", "twist"])
         assert confident_other.mean() < 0.03
         assert np.isin(rep.labels, ["tapotement", "unsure"]).mean() > 0.85
+        assert rep.summary["frame_rate"]["fast_tapping_aliased"]
+        assert rep.summary["frame_rate"]["tapping_measurable_up_to_hz"] < rate
 
 
 def _tap_energy_window(fps: float) -> HandWindow:
