@@ -24,7 +24,7 @@ from .report import SessionReport, label_spans, summarise
 from .safety import SafetyParams, SpineGuard
 from .spine import SpineLine
 from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands
-from .technique import ClassifierParams, HandWindow, combine, window_features
+from .technique import ClassifierParams, HandWindow, PairWindow, combine, pair_features, window_features
 from .tracks import ACROSS, ALONG, BRIDGE_GAP_S, SIZE, Y, HandSample, HandTracks
 
 LABEL_CODES = {name: i for i, name in enumerate(guide.LABELS)}
@@ -40,6 +40,8 @@ class AnalyzerOptions:
     smooth_decisions: int = 5    # width of the final majority filter over decisions
     min_segment_s: float = 0.6   # shorter final label runs are absorbed by their neighbours
     label_delay_s: float = 0.8   # final labels: the decision made this long after the frame
+    min_bout_glides: int = 2     # final labels: effleurage needs a glide and the way back,
+    move_max_s: float = 2.5      # in stretches up to this long (moves take 0.5-1.5 s)
 
 
 @dataclass
@@ -71,6 +73,9 @@ class SessionAnalyzer:
         self.spine = spine
         self.o = options or AnalyzerOptions()
         self._spine_px = spine.length_px
+        hx, hy = spine.head[0] * spine.width, spine.head[1] * spine.height
+        sx, sy = spine.sacrum[0] * spine.width, spine.sacrum[1] * spine.height
+        self._axis = (hx - sx, hy - sy, math.hypot(hx - sx, hy - sy))
         self.tracks = HandTracks()
         self.guard = SpineGuard(self.o.safety)
         self.glide = [GlideTracker(0, self.o.strokes), GlideTracker(1, self.o.strokes)]
@@ -85,6 +90,7 @@ class SessionAnalyzer:
         self._dec_feats = array("f")  # per decision, per hand: label code, radius, tempo, tap rate
         self._next_decision = None
         self._slot_label = ["absent", "absent"]  # each hand's technique at the last decision
+        self._twisting = False                   # the last decision saw a twist
         self.live_label = "idle"
         self._pending_label = None
         self._pending_count = 0
@@ -120,9 +126,16 @@ class SessionAnalyzer:
         a, b, c, d = p[FINGERTIPS[0]], p[FINGERTIPS[1]], p[FINGERTIPS[2]], p[FINGERTIPS[3]]
         ext = (hyp(a[0] * w - x0, a[1] * h - y0) + hyp(b[0] * w - x0, b[1] * h - y0)
                + hyp(c[0] * w - x0, c[1] * h - y0) + hyp(d[0] * w - x0, d[1] * h - y0)) / (4 * size)
+        tip_x = ((a[0] + b[0] + c[0] + d[0]) * w / 4 - cx) / size
+        tip_y = ((a[1] + b[1] + c[1] + d[1]) * h / 4 - cy) / size
         along, across = self.spine.point_to_back(cx, cy)
+        # Where the fingers point, as a unit vector in the spine's frame (fanning points to the feet).
+        ax, ay, l2 = self._axis
+        dx, dy = x2 - x0, y2 - y0
+        n = math.sqrt(dx * dx + dy * dy) * l2 + 1e-9
         dist = abs(across) * self._spine_px / size
-        return HandSample(cx, cy, along, across, size, ext, dist, 0.0 <= along <= 1.0)
+        return HandSample(cx, cy, along, across, size, ext, dist, 0.0 <= along <= 1.0, tip_x, tip_y,
+                          (dx * ax + dy * ay) / n, -(ay * dx - ax * dy) / n)
 
     def push(self, frame: HandFrame) -> FrameResult:
         if self._report is not None:
@@ -179,7 +192,7 @@ class SessionAnalyzer:
         the lowest point in the image over the last tap cycle (lifting moves a point up)."""
         tapping = self._slot_label[st.slot] == "tapotement"
         if not tapping:
-            return st.slot, st.spine_dist, 0.0 <= st.along <= 1.0, st.along, False
+            return st.slot, st.spine_dist, 0.0 <= st.along <= 1.0, st.along, False, self._twisting
         recent = self.tracks.slots[st.slot].window(t - self.o.safety.contact_window_s)
         row = recent[int(np.argmax(recent[:, Y]))]
         dist = abs(row[ACROSS]) * self._spine_px / max(row[SIZE], 1e-6)
@@ -187,14 +200,20 @@ class SessionAnalyzer:
 
     def _decide(self, t: float) -> None:
         p = self.o.classifier
-        wins = tuple(window_features(s.window(t - max(p.window_s, p.travel_window_s)), t, p) if s.alive(t, self.tracks.max_gap_s)
-                     else HandWindow("absent", 0.0) for s in self.tracks.slots)
-        label = combine(list(wins))
+        span = max(p.window_s, p.travel_window_s)
+        alive = [s.alive(t, self.tracks.max_gap_s) for s in self.tracks.slots]
+        hists = [s.window(t - span) if a else None for s, a in zip(self.tracks.slots, alive)]
+        wins = tuple(window_features(h, t, p) if h is not None else HandWindow("absent", 0.0) for h in hists)
+        # Twists move both palms far across the back: only then is the pair worth a look.
+        moving = all(w.label not in ("absent", "idle") and w.radius >= p.twist_min_radius for w in wins)
+        pair = pair_features(hists[0], hists[1], t, p) if moving else PairWindow()
+        label = combine(list(wins), pair)
+        self._twisting = label == "twist"
         self._slot_label = [w.label for w in wins]
         self._dec_t.append(t)
         self._dec_label.append(LABEL_CODES[label])
         for w in wins:
-            self._dec_feats.extend((LABEL_CODES.get(w.label, -1), w.radius, w.knead_hz, w.tap_hz))
+            self._dec_feats.extend((LABEL_CODES.get(w.label, -1), w.radius, w.knead_hz, w.tap_hz, w.along))
         if self.live_label == "no_hands":
             return  # push() leaves "no hands" when a hand is seen again
         if label == self.live_label:
@@ -300,6 +319,7 @@ class SessionAnalyzer:
         t = np.frombuffer(self._t, dtype=np.float64).copy()
         codes = self.final_labels()
         labels = np.asarray(guide.LABELS, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
+        self._moves_are_not_effleurage(t, labels)
         # Copies: the report's own strokes, so that judging them leaves the live ones as handed out.
         glides = [replace(g, hands=list(g.hands)) for g in self.glides
                   if _share(t, labels, g.start, g.end, "effleurage") >= 0.5]
@@ -314,12 +334,24 @@ class SessionAnalyzer:
         self._report = report
         return report
 
+    def _moves_are_not_effleurage(self, t: np.ndarray, labels: np.ndarray) -> None:
+        """Effleurage is repeated glides, a glide up and the way back ("Repeat this technique"):
+        a short stretch with fewer than two glides in it is a move to a new place ("other")."""
+        for a, b in label_spans(labels, "effleurage"):
+            start, end = float(t[a]), float(t[b - 1])
+            if end - start > self.o.move_max_s:
+                continue
+            inside = [sum(1 for g in self.glides if g.slot == slot and min(g.end, end) - max(g.start, start)
+                          > 0.5 * g.duration) for slot in (0, 1)]
+            if max(inside) < self.o.min_bout_glides:
+                labels[a:b] = "other"
+
     def _technique_spans(self, t: np.ndarray, labels: np.ndarray) -> list[Stroke]:
         """Kneading and tapping bouts, with tempo, radius and rate from the decisions inside."""
         out = []
         dec_t = np.frombuffer(self._dec_t, dtype=np.float64) - self.o.label_delay_s  # frames each labels
-        feats = np.frombuffer(self._dec_feats, dtype=np.float32).reshape(-1, 2, 4)
-        for name in ("petrissage", "tapotement"):
+        feats = np.frombuffer(self._dec_feats, dtype=np.float32).reshape(-1, 2, 5)
+        for name in ("petrissage", "tapotement", "lifting", "fanning", "twist"):
             code = LABEL_CODES[name]
             for a, b in label_spans(labels, name):
                 start, end = float(t[a]), float(t[b - 1])
@@ -334,8 +366,31 @@ class SessionAnalyzer:
                     s.tempo_hz = float(np.median(f[..., 2][mine]))
                 if mine.any() and name == "tapotement":
                     s.rate_hz = float(np.median(f[..., 3][mine]))
+                if name in ("lifting", "fanning", "twist"):
+                    s.hands = ["both"] if name == "twist" else s.hands
+                    s.passes = count_passes(np.where(f[..., 0] >= 0, f[..., 4], np.nan))
                 out.append(s)
         return out
+
+
+def count_passes(along: np.ndarray, min_run: float = 0.3, deadband: float = 0.08) -> int:
+    """One-way runs up or down the back at least min_run spine lengths long, from the hands'
+    window-centre positions at each decision ((decisions, hands), NaN where a hand is absent)."""
+    seen = np.isfinite(along).any(axis=1)
+    if seen.sum() < 2:
+        return 0
+    x = np.nanmean(along[seen], axis=1)
+    runs, anchor, peak, d = 0, x[0], x[0], 0
+    for v in x[1:]:
+        if d == 0:
+            if abs(v - anchor) > deadband:
+                d, peak = (1 if v > anchor else -1), v
+        elif (v - peak) * d > 0:
+            peak = v
+        elif (peak - v) * d > deadband:  # turned back
+            runs += abs(peak - anchor) >= min_run
+            anchor, peak, d = peak, v, -d
+    return int(runs + (d != 0 and abs(peak - anchor) >= min_run))
 
 
 def _share(t: np.ndarray, labels: np.ndarray, start: float, end: float, name: str) -> float:

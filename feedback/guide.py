@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TECHNIQUES = ("effleurage", "petrissage", "tapotement")
-LABELS = TECHNIQUES + ("idle", "other")
+TECHNIQUES = ("effleurage", "petrissage", "tapotement", "lifting", "fanning", "twist")
+# "unsure": the evidence is weak or two techniques are as likely (never a confident guess).
+LABELS = TECHNIQUES + ("idle", "other", "unsure")
 LABELS += ("no_hands",)  # no hand seen for longer than tracks.BRIDGE_GAP_S: nothing is claimed
+
+# Repetitions (up the back and down again) the guide asks for, (min, max). Step 13, muscle
+# lifting: "Move up and down the back 2-3 times". Step 15, twists: "up the back until you reach the
+# shoulder area, then come back down. Repeat three times." Step 14, fanning, is counted in passes
+# "from the top of the back all the way down to the person's hips" (the guide gives no number).
+REPETITIONS = {"lifting": (2, 3), "twist": (3, 3)}
 
 
 @dataclass(frozen=True)

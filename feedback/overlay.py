@@ -23,9 +23,13 @@ TECHNIQUE_COLORS = {
     "effleurage": "#2e86de",
     "petrissage": "#f39c12",
     "tapotement": "#8e44ad",
+    "lifting": "#16a085",
+    "fanning": "#c0392b",
+    "twist": "#d35400",
     "idle": "#95a5a6",
     "other": "#7f8c8d",
     "no_hands": "#34495e",
+    "unsure": "#bdc3c7",
 }
 SEVERITY_COLORS = {"info": "#1f6fb2", "warn": "#c27c0e", "alert": "#d62828"}
 SPINE_OK = "#27ae60"

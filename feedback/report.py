@@ -123,6 +123,9 @@ def summarise(t: np.ndarray, labels: np.ndarray, over: np.ndarray, nhands: np.nd
             "bouts": sum(s.type == "tapotement" for s in strokes),
             "median_rate_hz": _median([s.rate_hz for s in strokes if s.type == "tapotement"]),
         },
+        **{name: _passes(strokes, name) for name in ("lifting", "fanning", "twist")},
+        "unsure_fraction": round(float(dur[np.asarray(labels) == "unsure"].sum() / max(dur.sum(), 1e-9)), 4)
+        if len(t) else 0.0,
         "spine": {
             "events": len(events),
             "seconds_over": round(float(dur[np.asarray(over, bool)].sum()) if len(t) else 0.0, 2),
@@ -132,8 +135,30 @@ def summarise(t: np.ndarray, labels: np.ndarray, over: np.ndarray, nhands: np.nd
         "contact_breaks": breaks,
         # Time with no hand seen for longer than tracking bridges: counted apart, as no technique.
         "seconds_no_hands": round(seconds.get("no_hands", 0.0), 2),
+        # What the frame rate allows: tapping faster than half of it is aliased (guide: 2-12 Hz
+        # taps need 24 fps); below that, fast tapping may be reported as "unsure".
+        "frame_rate": _frame_rate(t),
     }
     return SessionReport(t, labels, over, strokes, events, summary)
+
+
+def _frame_rate(t: np.ndarray) -> dict:
+    fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 2 else 0.0
+    return {"fps": round(fps, 1), "tapping_measurable_up_to_hz": round(fps / 2, 1),
+            "fast_tapping_aliased": bool(0 < fps < 24.0)}
+
+
+def _passes(strokes: list[Stroke], name: str) -> dict:
+    """Bouts, one-way passes up or down the back, and repetitions (up and back down) against the
+    guide's count where it gives one (guide.REPETITIONS)."""
+    passes = sum(s.passes or 0 for s in strokes if s.type == name)
+    out = {"bouts": sum(s.type == name for s in strokes), "passes": passes}
+    if name in guide.REPETITIONS:
+        lo, hi = guide.REPETITIONS[name]
+        reps = passes // 2
+        out.update(repetitions=reps, guide_repetitions=[lo, hi],
+                   status="short" if reps < lo else "long" if reps > hi else "in range")
+    return out
 
 
 def _mean(xs) -> float | None:

@@ -24,6 +24,10 @@ class SafetyParams:
     # and must come this much closer to count.
     tapping_enter_scale: float = 0.5
     contact_window_s: float = 0.3  # about one tap cycle at the slowest tapping rate
+    # In a recognised twist the hands slide past each other across the spine by design (guide
+    # step 15): a pass shorter than this is not a hand resting or pressing on the spine (a little
+    # under the 0.5 s the evaluation calls brief, so a stay of 0.5 s is caught).
+    passing_confirm_s: float = 0.4
 
 
 @dataclass
@@ -62,9 +66,11 @@ class SpineGuard:
         self.active: SpineEvent | None = None
         self.events: list[SpineEvent] = []
 
-    def update(self, t: float, hands: list[tuple[int, float, bool, float, bool]]) -> bool:
-        """hands: (slot, distance to spine in palm sizes, between neck and sacrum, along, tapping)."""
-        for slot, dist, on_seg, along, tapping in hands:
+    def update(self, t: float, hands: list[tuple]) -> bool:
+        """hands: (slot, distance to spine in palm sizes, between neck and sacrum, along, tapping[,
+        passing]); passing: the hand is in a recognised twist, so only a stay on the spine counts."""
+        for slot, dist, on_seg, along, tapping, *rest in hands:
+            confirm_s = self.p.passing_confirm_s if rest and rest[0] else self.p.confirm_s
             self._last_seen[slot] = t
             inside = on_seg and dist < self.p.enter * (self.p.tapping_enter_scale if tapping else 1.0)
             outside = (not on_seg) or dist > self.p.release
@@ -82,7 +88,7 @@ class SpineGuard:
                     since = self._inside_since.get(slot)
                     if since is None:
                         self._inside_since[slot] = since = t
-                    if t - since >= self.p.confirm_s:
+                    if t - since >= confirm_s:
                         self._over[slot] = True
                         self._outside_since[slot] = None
                 else:

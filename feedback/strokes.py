@@ -40,6 +40,7 @@ class Stroke:
     radius: float | None = None      # petrissage: circle radius, palm sizes
     tempo_hz: float | None = None    # petrissage circles per second
     rate_hz: float | None = None     # tapotement taps per second
+    passes: int | None = None        # lifting, fanning, twists: one-way runs up or down the back
     slot: int = -1
 
     @property
@@ -63,6 +64,8 @@ class Stroke:
             d["tempo_hz"] = round(self.tempo_hz, 3)
         if self.rate_hz is not None:
             d["rate_hz"] = round(self.rate_hz, 2)
+        if self.passes is not None:
+            d["passes"] = self.passes
         return d
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tracks import ALONG, EXT, SIZE, T, X, Y
+from .tracks import ACROSS, ALONG, AXC, AXL, EXT, SIZE, TIPX, TIPY, T, X, Y
 
 
 @dataclass(frozen=True)
@@ -28,14 +28,44 @@ class ClassifierParams:
     travel_window_s: float = 2.6    # long strokes need a longer look
     rate_hz: float = 30.0           # resampling rate of the windows
     min_coverage: float = 0.45      # of the window in which the hand must be seen
-    tap_min_hz: float = 2.4
+    tap_min_hz: float = 1.8         # tapping is 2-12 Hz (the window's bins are 0.6 Hz wide)
     tap_max_hz: float = 12.0
     tap_min_amp: float = 0.09       # palm sizes, RMS in the tap band
+    tap_small_amp: float = 0.045    # smaller taps (lifts of 1 cm) count when they are very regular:
+    tap_small_peak: float = 0.7     # this share of the band in its strongest peak
+    tap_strong_amp: float = 0.15
+    tap_strong_share: float = 0.6
+    tap_regular_peak: float = 0.75
+    tap_travel_share: float = 0.3
     tap_dominance: float = 0.5      # tap-band share of all oscillation power
     tap_peakiness: float = 0.45     # share of the tap band in its strongest peak (taps are regular)
+    tap_max_circ: float = 0.55      # a palm going round below 2.5 Hz is kneading, not tapping
+    plausible_tap_hz: float = 12.0  # fastest tapping people do: below twice this frame rate,
+    alias_share: float = 0.35       # this much tap-band power is not called anything else
+    tap_alias_amp: float = 0.1      # ... and this much, dominating the motion, is tapping
+    tap_alias_share: float = 0.7
+    fan_max_pointing: float = -0.5  # fingers toward the feet (from the head of the table)
+    fan_max_drift: float = -0.02    # spine lengths / s: creeping down the back ("push gently"),
+    fan_min_drift: float = -0.25    # not a glide down
+    fan_max_speed: float = 2.2      # palm sizes / s: not a glide
+    fan_max_across: float = 0.25    # spine lengths: thumbs either side of the spine, palms beside it
+    lift_min_wiggle: float = 0.16   # rad RMS: the windshield-wiper swing of the heading
+    lift_max_circ: float = 0.45
+    lift_max_along: float = 0.5     # share of the palm's motion along the spine (glides run along)
+    lift_max_travel: float = 0.45   # spine lengths in the travel window: lifting works its way
+                                    # slowly; the turn at the end of a long glide swings the hand too
+    twist_max_corr: float = -0.45   # across velocities of the two hands: opposite directions
+    twist_min_range: float = 0.14   # spine lengths each hand travels across the back
+    twist_max_near: float = 0.08    # spine lengths: each hand reaches the spine
+    twist_min_radius: float = 0.3   # palm sizes each palm swings about its path, at the least
     circle_min_turns_per_s: float = 0.3
     circle_min_radius: float = 0.15  # palm sizes
     circle_max_radius: float = 2.2
+    small_circle_radius: float = 0.06  # thumb or fingertip circles move the palm only a little:
+    small_circle_turns: float = 1.2    # then a round, coherent path of more turns than jitter makes
+    small_circle_circ: float = 0.6
+    loop_min_along: float = 0.7
+    loop_max_circ: float = 0.5
     glide_min_travel: float = 0.33  # spine lengths along the spine within travel_window_s
     still_max_speed: float = 0.35   # palm sizes per second, over 0.2 s steps (jitter-proof)
 
@@ -56,6 +86,15 @@ class HandWindow:
     knead_hz: float = 0.0        # circles per second
     travel: float = 0.0          # spine lengths along the spine in the travel window
     score: float = 0.0
+    fps: float = 30.0            # frames per second the hand was seen at in the window
+    pointing: float = 0.0        # mean finger direction along the spine (+1 head, -1 feet)
+    wiggle: float = 0.0          # rad, RMS swing of the hand's heading about its trend
+    drift: float = 0.0           # spine lengths per second along the spine (signed, + toward the head)
+    tap_circ: float = 0.0        # circularity of the palm path (0 back-and-forth .. 1 round)
+    along: float = float("nan")  # spine lengths from the sacrum, the window's middle (for passes)
+    along_share: float = 0.0     # share of the palm's motion that runs along the spine (glides)
+    across: float = 0.0          # spine lengths from the spine (mean, signed: + person's right)
+    fallback: str = "other"      # the label without the fanning rule (one hand alone is not fanning)
 
 
 _OFFSETS: dict[tuple[float, float], np.ndarray] = {}
@@ -114,7 +153,7 @@ def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
     return rows[j - 1] * (1 - w) + rows[j] * w
 
 
-_LERP_COLS = [ALONG, X, Y, EXT, SIZE]
+_LERP_COLS = [ALONG, X, Y, EXT, SIZE, TIPX, TIPY, AXL, AXC, ACROSS]
 
 
 def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> HandWindow:
@@ -138,6 +177,10 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     along = both[:n_long, 0]
     travel = float(along.max() - along.min())
 
+    # Drift along the spine: least-squares slope over the long window (fanning creeps down).
+    kl = g_long - g_long.mean()
+    drift = float(kl @ (along - along.mean()) / (kl @ kl + 1e-12)) if n_long > 2 else 0.0
+
     cols = both[n_long:, 1:]
     xs = cols[:, 0] / unit
     ys = cols[:, 1] / unit
@@ -148,10 +191,12 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     lag = max(1, int(0.2 * p.rate_hz))
     speed = float(_median(np.hypot(xs[lag:] - xs[:-lag], ys[lag:] - ys[:-lag])) * p.rate_hz / lag) if m > lag else 0.0
 
-    # Oscillation: remove the linear trend, then look at the spectrum of what is left.
+    # Oscillation: remove the linear trend, then look at the spectrum of what is left. Several
+    # cues of a tap, all scale-free: the palm's image position, its apparent size (the hand
+    # nearing the camera), the fingers' reach and the fingertips' flick about the palm.
     k, kk, win, scale, band, band_freqs, any_band = _spectral(m, p)
-    sig = np.empty((4, m))
-    sig[0], sig[1], sig[2], sig[3] = xs, ys, ext, lsz
+    sig = np.empty((6, m))
+    sig[0], sig[1], sig[2], sig[3], sig[4], sig[5] = xs, ys, ext, lsz, cols[:, 4], cols[:, 5]
     sig -= sig.sum(axis=1, keepdims=True) / m
     sig = sig - np.outer(sig @ k / kk, k)
     spec = (np.abs(np.fft.rfft(sig * win, axis=1)) ** 2).sum(axis=0) * scale
@@ -169,38 +214,151 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     # Circles: signed area swept by the detrended palm path, in turns of its mean radius.
     r = sig[:2]
     area = 0.5 * float(np.sum(r[0, :-1] * r[1, 1:] - r[1, :-1] * r[0, 1:]))
-    rms2 = float((r * r).sum(axis=0).mean()) + 1e-12
+    cxx, cyy, cxy = float(r[0] @ r[0]), float(r[1] @ r[1]), float(r[0] @ r[1])
+    rms2 = (cxx + cyy) / m + 1e-12
     turns = abs(area) / (np.pi * rms2)
     radius = float(np.sqrt(rms2))
+    # Path shape: minor over major axis of the palm's scatter (0 back and forth, 1 round).
+    tr, det = cxx + cyy, cxx * cyy - cxy * cxy
+    disc = np.sqrt(max(tr * tr / 4 - det, 0.0))
+    circ = float(np.sqrt(max(tr / 2 - disc, 0.0) / max(tr / 2 + disc, 1e-12)))
+
+    # Heading: where the fingers point; its swing about the trend (windshield wipers).
+    # Angles from the window's mean heading (no unwrapping needed: a swing is well under 180°).
+    axl, axc = cols[:, 6], cols[:, 7]
+    ml, mc = float(axl.sum()), float(axc.sum())
+    ang = np.arctan2(ml * axc - mc * axl, ml * axl + mc * axc)
+    ang = ang - ang.sum() / m
+    ang = ang - (ang @ k / kk) * k
+    wiggle = float(np.sqrt(ang @ ang / m))
+    fps = (len(t) - first) / max(coverage * p.window_s, 1e-6)
+    # Which way the palm moves: along the spine (glides) or across it (wipers, twists).
+    al, ac = both[n_long:, 0], cols[:, 8]
+    dal, dac = al[lag:] - al[:-lag], ac[lag:] - ac[:-lag]
+    va, vc = float(dal @ dal), float(dac @ dac)
 
     w = HandWindow("other", coverage, speed, tap_amp, tap_hz, tap_pow / total, tap_peak, turns, radius,
-                   turns / dur, travel)
-    if tap_amp >= p.tap_min_amp and w.tap_share >= p.tap_dominance and tap_peak >= p.tap_peakiness:
+                   turns / dur, travel, 0.0, fps, ml / m, wiggle, drift, circ, float(al.sum()) / m,
+                   va / (va + vc + 1e-12), float(ac.sum()) / m)
+    classify(w, p)
+    return w
+
+
+def classify(w: HandWindow, p: ClassifierParams) -> None:
+    """One hand's label from its features (sets w.label and w.score): small physical rules."""
+    # Regular taps, small but very regular ones, or strong tap-band energy that dominates the
+    # motion (near the Nyquist rate, uneven frame times smear the peak).
+    steady = w.tap_share >= p.tap_dominance and (
+        (w.tap_amp >= p.tap_min_amp and w.tap_peak >= p.tap_peakiness)
+        or (w.tap_amp >= p.tap_small_amp and w.tap_peak >= p.tap_small_peak)
+        or (w.tap_amp >= p.tap_strong_amp and w.tap_share >= p.tap_strong_share))
+    # Strong, very regular taps while the hand also travels over the back (the travel takes
+    # the larger share of the motion).
+    steady = steady or (w.tap_amp >= p.tap_strong_amp and w.tap_peak >= p.tap_regular_peak
+                        and w.tap_share >= p.tap_travel_share)
+    # Below twice the tapping rate the peak cannot be sharp (few, unevenly timed samples a cycle):
+    # then tap-band energy that dominates the motion is enough.
+    steady = steady or (w.fps < 2 * p.plausible_tap_hz and w.tap_amp >= p.tap_alias_amp
+                        and w.tap_share >= p.tap_alias_share)
+    round_slow = w.tap_circ > p.tap_max_circ and w.tap_hz < 2.5 and w.turns > 0.5
+    tapping = steady and not round_slow
+    # A loop stretched along the spine is a glide up and its return down the outside, not a circle.
+    loop = w.along_share >= p.loop_min_along and w.tap_circ < p.loop_max_circ
+    circling = (w.knead_hz >= p.circle_min_turns_per_s and p.circle_min_radius <= w.radius <= p.circle_max_radius
+                and w.travel < 1.5 * p.glide_min_travel and not loop)
+    circling = circling or (p.small_circle_radius <= w.radius < p.circle_min_radius and w.turns >= p.small_circle_turns
+                            and w.tap_circ >= p.small_circle_circ and w.travel < 1.5 * p.glide_min_travel)
+    # Guide step 14: from the head of the table (fingers toward the feet), thumbs either side of
+    # the spine, working down toward the hips. combine() asks the two hands to be on either side.
+    fanning = (w.pointing <= p.fan_max_pointing and p.fan_min_drift <= w.drift <= p.fan_max_drift
+               and w.speed <= p.fan_max_speed and w.speed > p.still_max_speed and abs(w.across) <= p.fan_max_across)
+    # The windshield-wiper swing of the heading, the palm rocking across rather than gliding along.
+    lifting = (w.wiggle >= p.lift_min_wiggle and w.tap_circ <= p.lift_max_circ and w.speed > p.still_max_speed
+               and w.along_share <= p.lift_max_along and w.travel <= p.lift_max_travel)
+    gliding = w.travel >= p.glide_min_travel and w.speed > p.still_max_speed
+    if tapping:
         w.label, w.score = "tapotement", w.tap_share
-    elif (w.knead_hz >= p.circle_min_turns_per_s and p.circle_min_radius <= radius <= p.circle_max_radius
-          and travel < 1.5 * p.glide_min_travel):
-        w.label, w.score = "petrissage", min(turns, 2.0)
-    elif travel >= p.glide_min_travel and speed > p.still_max_speed:  # long travel, still moving now
-        w.label, w.score = "effleurage", travel
-    elif speed <= p.still_max_speed:
+    elif circling and not (lifting and w.turns < 0.6):
+        w.label, w.score = "petrissage", min(w.turns, 2.0)
+    elif lifting:
+        w.label, w.score = "lifting", w.wiggle
+    elif gliding:  # long travel, still moving now
+        w.label, w.score = "effleurage", w.travel
+    elif w.speed <= p.still_max_speed:
         w.label, w.score = "idle", 1.0
+    w.fallback = w.label
+    if fanning and not tapping:
+        w.label, w.score = "fanning", -w.pointing
+    # Aliasing: below twice the fastest tapping rate, a fast tap folds down to any frequency,
+    # so strong tap-band energy that did not pass as tapping is not called anything else.
+    if (w.label not in ("tapotement", "idle") and w.fps < 2 * p.plausible_tap_hz and not round_slow
+            and w.tap_hz >= 2.5 and w.tap_share >= p.alias_share and w.tap_amp >= p.tap_min_amp):
+        w.label, w.score = "unsure", 0.0
+
+
+@dataclass
+class PairWindow:
+    """Both hands over the window: do they move across the back in opposite directions?"""
+
+    corr: float = 0.0      # correlation of the hands' across-the-back velocities
+    span: float = 0.0      # the smaller of the two hands' across ranges, spine lengths
+    near: float = 1.0      # the larger of the two hands' closest approach to the spine
+    twist: bool = False
+
+
+def pair_features(h0: np.ndarray, h1: np.ndarray, t_now: float, p: ClassifierParams) -> PairWindow:
+    """Twists: 'pull one hand towards you as the other one pushes away; in the middle, they
+    should slide against each other'. Velocity correlation holds even if the tracker swaps the
+    two hands where they cross (each then bounces back: still opposite)."""
+    if len(h0) < 4 or len(h1) < 4:
+        return PairWindow()
+    t0, t1 = h0[:, T], h1[:, T]
+    g, _ = _grid(t0, t_now, p.window_s, p.rate_hz)
+    lo, hi = max(t0[0], t1[0]), min(t0[-1], t1[-1])
+    g = g[(g >= lo) & (g <= hi)]
+    if len(g) < p.min_coverage * p.window_s * p.rate_hz:
+        return PairWindow()
+    a0 = _lerp(t0, h0[:, ACROSS:ACROSS + 1], g)[:, 0]
+    a1 = _lerp(t1, h1[:, ACROSS:ACROSS + 1], g)[:, 0]
+    lag = max(1, int(0.1 * p.rate_hz))
+    v0, v1 = a0[lag:] - a0[:-lag], a1[lag:] - a1[:-lag]
+    den = float(np.sqrt((v0 @ v0) * (v1 @ v1))) + 1e-12
+    w = PairWindow(float(v0 @ v1) / den, float(min(np.ptp(a0), np.ptp(a1))),
+                   float(max(np.abs(a0).min(), np.abs(a1).min())))
+    w.twist = w.corr <= p.twist_max_corr and w.span >= p.twist_min_range and w.near <= p.twist_max_near
     return w
 
 
 # When the two hands disagree, the more specific evidence wins.
-_PRIORITY = {"tapotement": 4, "petrissage": 3, "effleurage": 2, "other": 1, "idle": 0, "absent": -1}
+_PRIORITY = {"tapotement": 6, "fanning": 5, "lifting": 4, "petrissage": 3, "effleurage": 2, "unsure": 1.5,
+             "other": 1, "idle": 0, "absent": -1}
 
 
-def combine(windows: list[HandWindow]) -> str:
-    """One label for the frame from both hands' windows."""
+# A pair one person does not do at once with two hands (both rock and knead in place), so one
+# of the two readings is wrong and neither is more specific.
+_TORN = ({"petrissage", "lifting"},)
+
+
+def combine(windows: list[HandWindow], pair: PairWindow | None = None) -> str:
+    """One label for the frame from both hands' windows (and the pair's, for twists)."""
+    if pair is not None and pair.twist:
+        return "twist"
     present = [w for w in windows if w.label != "absent"]
+    fans = [w for w in present if w.label == "fanning"]
+    if fans and (len(present) == 1 or len(fans) == 2 and fans[0].across * fans[1].across < 0):
+        return "fanning"  # one thumb each side of the spine (or only one hand seen)
+    for w in fans:  # a lone hand pointing to the feet beside a hand doing something else
+        w.label = w.fallback
     if not present:
         return "idle"
     active = [w for w in present if w.label != "idle"]
     if not active:
         return "idle"
     if len(active) == 2 and active[0].label != active[1].label:
-        # One hand resting, one working is the working hand's technique; two different
-        # techniques: the more specific, unless the other is clearly not moving in kind.
+        # One hand resting, one working is the working hand's technique. Two hands doing two
+        # different techniques, each with its own evidence, is no confident answer: unsure.
+        # Otherwise the more specific evidence wins.
+        if {w.label for w in active} in _TORN:
+            return "unsure"
         return max(active, key=lambda w: (_PRIORITY[w.label], w.score)).label
     return active[0].label

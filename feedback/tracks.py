@@ -17,8 +17,8 @@ import numpy as np
 BRIDGE_GAP_S = 0.6
 
 # Columns of a slot's history.
-T, X, Y, ALONG, ACROSS, SIZE, EXT = range(7)
-N_COLS = 7
+T, X, Y, ALONG, ACROSS, SIZE, EXT, TIPX, TIPY, AXL, AXC = range(11)
+N_COLS = 11
 
 
 @dataclass
@@ -33,6 +33,10 @@ class HandSample:
     ext: float      # mean fingertip distance from the wrist, in palm sizes
     spine_dist: float  # distance of the palm centre to the spine segment, in palm sizes
     on_segment: bool   # between neck and sacrum
+    tip_x: float = 0.0  # mean fingertip minus palm centre, image axes, palm sizes (a tap's flick)
+    tip_y: float = 0.0
+    axis_along: float = 0.0   # unit wrist-to-middle-knuckle direction, along the spine (+ toward
+    axis_across: float = 0.0  # the head) and across it: where the fingers point
 
 
 class Slot:
@@ -46,7 +50,7 @@ class Slot:
         self.last_xys = (0.0, 0.0, 1.0)  # the last sample's x, y and size as floats (fast to read)
 
     def add(self, t: float, s: HandSample) -> None:
-        row = (t, s.x, s.y, s.along, s.across, s.size, s.ext)
+        row = (t, s.x, s.y, s.along, s.across, s.size, s.ext, s.tip_x, s.tip_y, s.axis_along, s.axis_across)
         i = self.n % self.cap
         self.buf[i] = row
         self.buf[i + self.cap] = row

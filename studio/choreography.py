@@ -9,10 +9,16 @@ What the guide asks, and so what is simulated (guide Part 2, steps 10-15):
 - effleurage: long even glides from the bottom of the back upward, then the hands come down
   the outside of the back lightly, keeping contact;
 - petrissage: shorter circular kneading strokes across the entire back;
-- tapotement: brief repetitive contacts with relaxed, flexing wrists.
+- tapotement: brief repetitive contacts with relaxed, flexing wrists;
+- muscle lifting ("lobster claw", twisting lift, hands alternating like windshield wipers, up and
+  down the back 2-3 times); fanning (thumbs either side of the spine, from the top of the back
+  down to the hips); twists (hands sliding past each other in opposite directions, up to the
+  shoulders and back, three times).
 Plus what a learner also does: the wrong-way glide (down the middle), resting hands, hands
-off the back, repositioning, and the other moves of the guide (fanning, muscle lifting) that
-the coach does not recognise ("other"), and hands that drift over the spine.
+off the back, repositioning ("other"), and hands that drift over the spine.
+Ranges are those of people: tapping 2-12 Hz with lifts of 1-4 cm, one hand or both, alternating
+or together; kneading circles 1.5-7 cm across (thumbs, fingertips) up to palm-sized, 0.4-2 Hz,
+sometimes one hand working while the other rests; glides slow to brisk, short to full length.
 """
 from __future__ import annotations
 
@@ -38,6 +44,7 @@ class Motion:
     visible: np.ndarray   # (2, T) bool: the hand is in view
     label: str
     strokes: list = field(default_factory=list)  # truth strokes, times relative to segment start
+    crossing_ok: np.ndarray | None = None  # (T,) the palms pass over the spine by design (twists)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -80,9 +87,9 @@ def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_w
     m = _blank(n, "effleurage")
     u_in = rng.uniform(5.5, 9.0)
     u_out = rng.uniform(14.0, 19.0)
-    v_lo = rng.uniform(0.03, 0.12) * spine_cm
-    v_hi = rng.uniform(0.85, 1.02) * spine_cm
-    glide_speed = rng.uniform(12.0, 30.0)
+    v_lo = rng.uniform(0.03, 0.3) * spine_cm
+    v_hi = min(v_lo + rng.uniform(0.4, 0.95) * spine_cm, 1.02 * spine_cm)
+    glide_speed = rng.uniform(8.0, 40.0)
     return_speed = glide_speed * rng.uniform(1.0, 1.8)
     length = v_hi - v_lo
     t_glide = length / glide_speed
@@ -117,7 +124,21 @@ def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_w
                               "direction": "up" if up else "down", "return": ret,
                               # cut by the segment's edges: part of a stroke, not a whole one
                               "partial": a == 0 or b == n})
+    if rng.random() < 0.25:  # one hand glides, the other rests on the back or is off it
+        _rest_hand(m, int(rng.integers(2)), rng, spine_cm)
     return m
+
+
+def _rest_hand(m: Motion, hand: int, rng: np.random.Generator, spine_cm: float) -> None:
+    """The guide's 'keep one hand on the person': one hand resting still while the other works."""
+    if rng.random() < 0.3:
+        m.visible[hand] = False
+        return
+    sign = -1.0 if hand == LEFT else 1.0
+    m.palm[hand, :, 0] = sign * rng.uniform(6, 14)
+    m.palm[hand, :, 1] = rng.uniform(0.2, 0.8) * spine_cm
+    m.lift[hand] = m.pitch[hand] = 0.0
+    m.curl[hand] = rng.uniform(0.05, 0.3)
 
 
 def _raster(t: np.ndarray, rng: np.random.Generator, spine_cm: float, speed: float, u_range) -> np.ndarray:
@@ -134,10 +155,11 @@ def _raster(t: np.ndarray, rng: np.random.Generator, spine_cm: float, speed: flo
 def petrissage(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Motion:
     """Each hand kneads in small circles while the circles travel slowly over the back."""
     m = _blank(len(t), "petrissage")
-    rate = rng.uniform(0.6, 1.5)
+    rate = rng.uniform(0.4, 2.0)
     same_direction = rng.random() < 0.5
+    small = rng.random() < 0.35  # thumbs or fingertips: circles 1.5-7 cm across
     for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
-        r = rng.uniform(2.5, 5.5) * (1 + 0.15 * np.sin(2 * np.pi * t / rng.uniform(3, 7)))
+        r = (rng.uniform(1.0, 3.0) if small else rng.uniform(2.5, 5.5)) * (1 + 0.15 * np.sin(2 * np.pi * t / rng.uniform(3, 7)))
         c = _raster(t, rng, spine_cm, rng.uniform(1.5, 4.0), (r.max() + 5.5, r.max() + 11.0))
         turn = 1.0 if (same_direction or hand == RIGHT) else -1.0
         ang = turn * 2 * np.pi * rate * t + (np.pi if hand == RIGHT else 0.0) + rng.uniform(-0.3, 0.3)
@@ -147,20 +169,23 @@ def petrissage(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Moti
         m.heading[hand] = sign * rng.uniform(0.0, 1.4) + 0.2 * np.sin(ang)
         m.curl[hand] = rng.uniform(0.15, 0.6) + 0.1 * np.sin(ang + 1)
         m.lift[hand] = 0.0
+    if rng.random() < 0.25:
+        _rest_hand(m, int(rng.integers(2)), rng, spine_cm)
     return m
 
 
-def tapotement(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Motion:
+def tapotement(t: np.ndarray, rng: np.random.Generator, spine_cm: float, rate: float | None = None) -> Motion:
     """Alternating hands tap the back a few times a second with relaxed, flexing wrists."""
     m = _blank(len(t), "tapotement")
-    rate = rng.uniform(3.0, 7.0)
-    amp = rng.uniform(1.5, 4.5)
-    pitch_amp = rng.uniform(0.15, 0.45)
+    rate = rng.uniform(2.0, 12.0) if rate is None else rate
+    amp = rng.uniform(1.0, 4.0)
+    pitch_amp = rng.uniform(0.1, 0.45)
     cup = rng.uniform(0.0, 1.0)
+    together = rng.random() < 0.3
     for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
         c = _raster(t, rng, spine_cm, rng.uniform(3.0, 8.0), (6.0, 13.0))
         f = rate * (1 + 0.05 * np.sin(2 * np.pi * t / 3.0 + hand))
-        phase = 2 * np.pi * np.cumsum(np.r_[0.0, np.diff(t)] * f) + (np.pi if hand else 0.0)
+        phase = 2 * np.pi * np.cumsum(np.r_[0.0, np.diff(t)] * f) + (np.pi if hand and not together else 0.0)
         up = 0.5 - 0.5 * np.cos(phase)  # 0 at the contact
         m.palm[hand, :, 0] = sign * c[:, 0]
         m.palm[hand, :, 1] = c[:, 1]
@@ -169,6 +194,8 @@ def tapotement(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Moti
         m.heading[hand] = sign * rng.uniform(0.0, 1.6)
         m.curl[hand] = rng.uniform(0.05, 0.35)
         m.cup[hand] = cup
+    if rng.random() < 0.25:
+        _rest_hand(m, int(rng.integers(2)), rng, spine_cm)
     return m
 
 
@@ -187,28 +214,93 @@ def idle(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Motion:
     return m
 
 
+def lifting(t: np.ndarray, rng: np.random.Generator, spine_cm: float, reps: int | None = None) -> Motion:
+    """Muscle lifting: 'lobster claw' hands grip, lift and twist, alternating like windshield
+    wipers, while working up and down the back (guide step 13: 'up and down the back 2-3 times')."""
+    m = _blank(len(t), "lifting")
+    dur = t[-1] - t[0] + 1e-6
+    reps = int(rng.integers(1, 3)) if reps is None else reps
+    lo, hi = rng.uniform(0.1, 0.3) * spine_cm, rng.uniform(0.7, 0.9) * spine_cm
+    trip = np.abs(((t - t[0]) / dur * reps) % 1.0 * 2 - 1)  # 1 -> 0 -> 1 per round trip
+    v = hi + (lo - hi) * min_jerk(trip)
+    rate = rng.uniform(0.4, 1.2)
+    side = rng.choice([-1.0, 1.0])
+    u0 = side * rng.uniform(6, 13)
+    for hand in (LEFT, RIGHT):
+        ph = 2 * np.pi * rate * (t - t[0]) + np.pi * hand
+        grip = 0.5 + 0.5 * np.sin(ph)
+        m.palm[hand, :, 0] = u0 + rng.uniform(2, 5) * np.sin(ph)
+        m.palm[hand, :, 1] = v + (hand - 0.5) * rng.uniform(4, 8)
+        m.heading[hand] = side * 1.4 + rng.uniform(0.3, 0.7) * np.sin(ph)
+        m.curl[hand] = 0.4 + 0.3 * grip
+        m.lift[hand] = rng.uniform(0.5, 2.0) * grip
+        m.pitch[hand] = 0.15 * grip
+    for i in range(2 * reps):
+        m.strokes.append({"type": "lifting", "start": float(t[0] + dur * i / (2 * reps)),
+                          "end": float(t[0] + dur * (i + 1) / (2 * reps)), "direction": "down" if i % 2 == 0 else "up"})
+    return m
+
+
+def fanning(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Motion:
+    """From the head of the table, thumbs either side of the spine fan outward, alternating,
+    while the hands work from the top of the back down to the hips (guide step 14)."""
+    m = _blank(len(t), "fanning")
+    dur = t[-1] - t[0] + 1e-6
+    top, bottom = rng.uniform(0.8, 0.97) * spine_cm, rng.uniform(0.03, 0.15) * spine_cm
+    s = (t - t[0]) / dur
+    v = top + (bottom - top) * (0.8 * s + 0.2 * min_jerk(s))
+    rate = rng.uniform(0.4, 1.3)
+    for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
+        push = np.abs(np.sin(np.pi * rate * (t - t[0]) + hand * np.pi / 2))
+        m.palm[hand, :, 0] = sign * (rng.uniform(5.5, 8.0) + rng.uniform(1.5, 4.0) * push)
+        m.palm[hand, :, 1] = v
+        m.heading[hand] = np.pi + sign * (rng.uniform(0.1, 0.4) + 0.3 * push)
+        m.curl[hand] = rng.uniform(0.2, 0.45)
+    m.strokes.append({"type": "fanning", "start": float(t[0]), "end": float(t[-1]), "direction": "down"})
+    return m
+
+
+def twist(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Motion:
+    """Hands on both hips pull and push in opposite directions, sliding past each other across
+    the spine, working up to the shoulders and back down (guide step 15: 'Repeat three times')."""
+    m = _blank(len(t), "twist")
+    dur = t[-1] - t[0] + 1e-6
+    reps = int(rng.integers(1, 4))
+    lo, hi = rng.uniform(0.05, 0.15) * spine_cm, rng.uniform(0.75, 0.92) * spine_cm
+    trip = np.abs(((t - t[0]) / dur * reps) % 1.0 * 2 - 1)
+    v = hi + (lo - hi) * min_jerk(trip)
+    amp = rng.uniform(8.0, 15.0)
+    ph = 2 * np.pi * rng.uniform(0.35, 1.0) * (t - t[0]) + rng.uniform(0, 2 * np.pi)
+    gap = rng.uniform(3.0, 7.0)
+    side = rng.choice([-1.0, 1.0])  # the side of the table the person stands at
+    for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
+        m.palm[hand, :, 0] = sign * amp * np.sin(ph)
+        m.palm[hand, :, 1] = v + sign * gap / 2
+        m.heading[hand] = side * rng.normal(1.4, 0.2) + 0.2 * np.sin(ph)
+        m.curl[hand] = rng.uniform(0.05, 0.3)
+    m.crossing_ok = np.ones(len(t), bool)
+    for i in range(reps):
+        m.strokes.append({"type": "twist", "start": float(t[0] + dur * i / reps), "end": float(t[0] + dur * (i + 1) / reps)})
+    return m
+
+
 def other(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Motion:
-    """Moves the coach does not recognise: fanning thumbs down beside the spine, or muscle
-    lifting with alternating 'windshield wiper' hands."""
+    """Repositioning: quick moves (0.5-1.5 s) of the hands to new places, lifted or sliding,
+    with holds between them."""
     m = _blank(len(t), "other")
     dur = t[-1] - t[0] + 1e-6
-    if rng.random() < 0.5:  # fanning: thumbs sweep outward while working slowly down the back
-        speed = rng.uniform(2.5, 6.0)
-        fan = rng.uniform(0.7, 1.3)
-        v0 = rng.uniform(0.6, 0.95) * spine_cm
-        for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
-            sweep = np.abs(np.sin(np.pi * fan * (t - t[0]) + hand * np.pi / 2))
-            m.palm[hand, :, 0] = sign * (7.0 + rng.uniform(2.0, 4.0) * sweep)
-            m.palm[hand, :, 1] = np.maximum(v0 - speed * (t - t[0]), 0.05 * spine_cm)
-            m.heading[hand] = np.pi + sign * 0.3
-            m.curl[hand] = 0.3
-    else:  # muscle lifting: hands rock about the wrist, little travel
-        rate = rng.uniform(0.6, 1.2)
-        for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
-            m.palm[hand, :, 0] = sign * rng.uniform(8, 13)
-            m.palm[hand, :, 1] = spine_cm * (0.5 + 0.3 * np.sin(2 * np.pi * (t - t[0]) / max(dur, 4.0)))
-            m.heading[hand] = sign * 1.3 + 0.6 * np.sin(2 * np.pi * rate * t + np.pi * hand)
-            m.curl[hand] = 0.5 + 0.3 * np.sin(2 * np.pi * rate * t + np.pi * hand)
+    moves = int(rng.integers(1, 4))
+    starts = np.sort(rng.uniform(0, max(dur - 1.5, 0.1), moves))
+    for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
+        p = np.array([sign * rng.uniform(5, 15), rng.uniform(0.1, 0.9) * spine_cm])
+        m.palm[hand] = p
+        m.heading[hand] = rng.normal(0, 0.6)
+        for s0 in starts:
+            q = np.array([sign * rng.uniform(5, 15), rng.uniform(0.1, 0.9) * spine_cm])
+            s = min_jerk((t - t[0] - s0) / rng.uniform(0.5, 1.5))
+            m.palm[hand] = m.palm[hand] + (q - p) * s[:, None]
+            m.lift[hand] += rng.uniform(0.0, 5.0) * np.sin(np.pi * s)
+            p = q
     return m
 
 
@@ -218,6 +310,9 @@ TECHNIQUES = {
     "petrissage": petrissage,
     "tapotement": tapotement,
     "idle": idle,
+    "lifting": lifting,
+    "fanning": fanning,
+    "twist": twist,
     "other": other,
 }
 

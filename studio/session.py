@@ -3,7 +3,7 @@
 `simulate` returns the clean 3-D hands (for rendering), the exact truth (technique per frame,
 hand over the spine per frame, strokes) and the observed track: MediaPipe-like normalised
 landmarks with the faults real tracking has (jitter, missed frames and half-second gaps,
-handedness swaps, uneven timestamps, any frame rate from 24 to 60).
+handedness swaps, uneven timestamps, any frame rate from 15 to 60).
 """
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def random_rig(rng: np.random.Generator, fps: float | None = None, width: int = 
     spine_cm = rng.uniform(44, 60)
     return Rig(random_camera(rng, spine_cm, width, height, azimuth_deg), spine_cm,
                (rng.uniform(0.85, 1.15), rng.uniform(0.85, 1.15)),
-               float(fps if fps is not None else rng.choice([24, 25, 30, 30, 50, 60])))
+               float(fps if fps is not None else rng.choice([15, 20, 24, 25, 30, 30, 50, 60])))
 
 
 def random_script(rng: np.random.Generator, minutes: float = 1.5) -> list[Segment]:
@@ -108,9 +108,12 @@ def random_script(rng: np.random.Generator, minutes: float = 1.5) -> list[Segmen
     segs: list[Segment] = []
     total = 0.0
     order = ["effleurage", "petrissage", "tapotement"]
+    guided = ["lifting", "fanning", "twist"]  # long enough for a pass or repetition or more
     while total < minutes * 60:
-        kind = rng.choice(order + ["wrong_way", "idle", "other"], p=[0.22, 0.22, 0.2, 0.12, 0.14, 0.1])
-        dur = float(rng.uniform(6, 16) if kind in order + ["wrong_way"] else rng.uniform(2.5, 6))
+        kind = rng.choice(order + ["wrong_way"] + guided + ["idle", "other"],
+                          p=[0.16, 0.15, 0.15, 0.08, 0.1, 0.1, 0.1, 0.1, 0.06])
+        dur = float(rng.uniform(6, 16) if kind in order + ["wrong_way"] else rng.uniform(7, 18) if kind in guided
+                    else rng.uniform(2.5, 6))
         drifts = []
         if kind in ("effleurage", "petrissage") and rng.random() < 0.35:
             drifts.append((float(rng.uniform(1.0, dur - 3.0)), float(rng.uniform(0.5, 1.5))))
@@ -123,6 +126,8 @@ def _concat(parts: list[Motion]) -> tuple[Motion, np.ndarray]:
     labels = np.concatenate([np.full(p.palm.shape[1], p.label, dtype=object) for p in parts])
     cat = Motion(*(np.concatenate([getattr(p, k) for p in parts], axis=1)
                    for k in ("palm", "heading", "lift", "curl", "pitch", "cup", "visible")), label="mixed")
+    cat.crossing_ok = np.concatenate([p.crossing_ok if p.crossing_ok is not None else np.zeros(p.palm.shape[1], bool)
+                                      for p in parts])
     return cat, labels
 
 
@@ -175,6 +180,12 @@ def simulate(script: list[Segment], rig: Rig, rng: np.random.Generator, noise: N
     band = guide.SPINE_BAND_PALM_WIDTHS * KNUCKLE_WIDTH_CM * np.asarray(rig.hand_sizes)[:, None]
     on = (np.abs(palm[..., 0]) < band) & (palm[..., 1] >= 0) & (palm[..., 1] <= rig.spine_cm) \
         & visible & (motion.lift < 2.5)
+    # A twist's palms pass over the spine by design: a pass shorter than 0.5 s is not a hand on it.
+    for h in (0, 1):
+        d = np.diff(np.r_[0, on[h].astype(np.int8), 0])
+        for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):
+            if motion.crossing_ok[a:b].all() and (b - a) * dt < 0.5:
+                on[h, a:b] = False
     over = on.any(axis=0)
     cam = rig.camera
     head_px, _ = cam.project(np.array([[0.0, rig.spine_cm, 0.0], [0.0, 0.0, 0.0]]))

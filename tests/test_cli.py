@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from feedback import guide
 from studio.session import Segment, random_rig, simulate
 from tracker.trackfile import write_track
 from tracker.types import TrackHeader
@@ -44,7 +45,7 @@ def test_track_to_json_on_stdout(track):
     assert p.returncode == 0, p.stderr
     rep = json.loads(p.stdout)
     assert len(rep["frames"]) == len(sim.frames)
-    assert {f["label"] for f in rep["frames"]} <= {"effleurage", "petrissage", "tapotement", "idle", "other"}
+    assert {f["label"] for f in rep["frames"]} <= set(guide.LABELS)
     assert rep["summary"]["seconds_per_label"]["tapotement"] > 2
 
 

@@ -557,7 +557,7 @@ def _panel(live: LiveSession, playing: bool) -> None:
         return
     _guided_step(live, snap["routine"])
     st.markdown("**Time per technique** (guide)")
-    for name in guide.TECHNIQUES:
+    for name in guide.TARGETS:  # the techniques the guide gives a time for
         s = snap["technique_seconds"].get(name, 0.0)
         target = guide.TARGETS[name]
         status = "short" if s < target.min_s else "long" if s > target.max_s else "in range"

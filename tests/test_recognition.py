@@ -1,0 +1,191 @@
+"""The guide's six techniques, tapping across rates and frame rates, "unsure", twists and the
+spine, passes and repetitions: on synthetic tracks from the simulator (family a), and the
+second motion family's generator itself (family b is held out: no accuracy is asserted on it)."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from feedback import guide
+from feedback.analyzer import count_passes
+from feedback.pipeline import analyse_frames
+from feedback.safety import SpineGuard
+from feedback.spine import SpineLine
+from feedback.technique import ClassifierParams, HandWindow, classify
+from studio import choreography
+from studio.motion_b import simulate_b
+from studio.session import Segment, random_rig, simulate
+
+
+def run(script, seed, fps=None):
+    rng = np.random.default_rng(seed)
+    rig = random_rig(rng, fps=fps)
+    sim = simulate(script, rig, rng)
+    return sim, analyse_frames(sim.frames, SpineLine.from_points(sim.spine, rig.camera.width, rig.camera.height))
+
+
+def test_the_guide_labels_are_all_there():
+    assert set(guide.TECHNIQUES) == {"effleurage", "petrissage", "tapotement", "lifting", "fanning", "twist"}
+    assert {"idle", "other", "unsure"} <= set(guide.LABELS)
+    assert guide.REPETITIONS == {"lifting": (2, 3), "twist": (3, 3)}
+
+
+@pytest.fixture
+def slow_lifting(monkeypatch):
+    """Muscle lifting working once up and down the back in 14 s (a bite every second or so,
+    a few cm on each): the pace the recognition is made for. Faster progressions (a round trip
+    in 7 s) are often missed: see the README's accuracy notes."""
+    monkeypatch.setitem(choreography.TECHNIQUES, "lifting",
+                        lambda t, rng, spine_cm: choreography.lifting(t, rng, spine_cm, reps=1))
+
+
+@pytest.mark.parametrize("technique,seed", [("fanning", 2), ("fanning", 3), ("twist", 1), ("twist", 3)])
+def test_fanning_and_twists_are_recognised(technique, seed):
+    sim, rep = run([Segment(technique, 14)], seed)
+    assert (rep.labels == technique).mean() > 0.85
+    assert rep.summary[technique]["bouts"] >= 1
+
+
+def test_muscle_lifting_is_recognised(slow_lifting):
+    shares = []
+    for seed in range(1, 7):
+        sim, rep = run([Segment("lifting", 14)], seed)
+        shares.append((rep.labels == "lifting").mean())
+    assert np.median(shares) > 0.9
+    assert min(shares) > 0.5
+
+
+def test_twist_repetitions_and_lifting_passes_are_counted(slow_lifting):
+    sim, rep = run([Segment("twist", 14)], 1)
+    truth = sum(s["type"] == "twist" for s in sim.strokes)
+    assert truth == 3
+    assert rep.summary["twist"]["repetitions"] == 3
+    assert rep.summary["twist"]["status"] == "in range"
+    sim, rep = run([Segment("lifting", 14)], 2)
+    passes = sum(s["type"] == "lifting" for s in sim.strokes)  # one-way traversals
+    assert rep.summary["lifting"]["passes"] == passes
+
+
+def test_count_passes_counts_one_way_runs_with_a_deadband():
+    x = np.r_[np.linspace(0.1, 0.9, 20), np.linspace(0.9, 0.1, 20), np.linspace(0.1, 0.9, 20)]
+    jitter = 0.03 * np.sin(np.arange(len(x)) * 2.7)  # below the deadband: not a reversal
+    along = np.stack([x + jitter, np.full_like(x, np.nan)], axis=1)
+    assert count_passes(along) == 3
+    assert count_passes(np.stack([np.full(30, 0.5), np.full(30, 0.5)], axis=1)) == 0
+
+
+@pytest.mark.parametrize("rate", [2.0, 3.5, 6.0, 9.0, 12.0])
+def test_tapping_is_found_from_2_to_12_hz(monkeypatch, rate):
+    monkeypatch.setitem(choreography.TECHNIQUES, "tap_at",
+                        lambda t, rng, spine_cm: choreography.tapotement(t, rng, spine_cm, rate=rate))
+    sim, rep = run([Segment("tap_at", 10)], 2, fps=60)
+    assert (rep.labels == "tapotement").mean() > 0.85
+    spans = [s for s in rep.strokes if s.type == "tapotement"]
+    if rate <= 10:  # well below the window's top bin, the measured rate is the tapping rate
+        assert abs(np.median([s.rate_hz for s in spans]) - rate) < 1.0
+
+
+@pytest.mark.parametrize("rate", [9.0, 11.0])
+def test_fast_tapping_at_15_fps_is_never_called_another_technique(monkeypatch, rate):
+    monkeypatch.setitem(choreography.TECHNIQUES, "tap_at",
+                        lambda t, rng, spine_cm: choreography.tapotement(t, rng, spine_cm, rate=rate))
+    for seed in (1, 3):
+        sim, rep = run([Segment("tap_at", 10)], seed, fps=15)
+        confident_other = np.isin(rep.labels, ["effleurage", "petrissage", "lifting", "fanning", "twist"])
+        assert confident_other.mean() < 0.03
+        assert np.isin(rep.labels, ["tapotement", "unsure"]).mean() > 0.85
+        assert rep.summary["frame_rate"]["fast_tapping_aliased"]
+        assert rep.summary["frame_rate"]["tapping_measurable_up_to_hz"] < rate
+
+
+def _tap_energy_window(fps: float) -> HandWindow:
+    """Strong tap-band energy that does not pass as regular tapping, on a hand that travels."""
+    return HandWindow("other", 1.0, speed=2.0, tap_amp=0.2, tap_hz=5.0, tap_share=0.45, tap_peak=0.3, turns=0.1,
+                      radius=0.3, knead_hz=0.06, travel=0.5, fps=fps, pointing=0.9, wiggle=0.05,
+                      tap_circ=0.2, along_share=0.9)
+
+
+def test_aliased_tap_energy_is_unsure_at_low_frame_rates_only():
+    p = ClassifierParams()
+    low, high = _tap_energy_window(15.0), _tap_energy_window(60.0)
+    classify(low, p)
+    classify(high, p)
+    assert low.label == "unsure"
+    assert high.label == "effleurage"
+
+
+def test_thumb_sized_circles_are_kneading_not_tapping():
+    p = ClassifierParams()
+    w = HandWindow("other", 1.0, speed=0.5, tap_amp=0.08, tap_hz=1.9, tap_share=0.6, tap_peak=0.8, turns=2.0,
+                   radius=0.1, knead_hz=1.25, travel=0.05, fps=30.0, pointing=0.5, wiggle=0.05, tap_circ=0.8,
+                   along_share=0.5)
+    classify(w, p)
+    assert w.label == "petrissage"
+
+
+def test_a_glide_and_its_return_are_not_circles():
+    p = ClassifierParams()
+    w = HandWindow("other", 1.0, speed=3.0, tap_amp=0.05, tap_hz=2.5, tap_share=0.05, tap_peak=0.4, turns=0.8,
+                   radius=0.9, knead_hz=0.5, travel=0.45, fps=30.0, pointing=0.9, wiggle=0.1, tap_circ=0.35,
+                   along_share=0.85)
+    classify(w, p)
+    assert w.label == "effleurage"
+
+
+def test_brief_twist_crossings_are_not_spine_events_but_a_stay_is():
+    sim, rep = run([Segment("twist", 14)], 1)
+    crossing = np.zeros(len(sim.t), bool)
+    palm = sim.hands_back[:, :, [0, 5, 9, 13, 17], 0].mean(axis=2)
+    crossing = (np.abs(palm) < 3.0).any(axis=0)[sim.frame_index]
+    assert crossing.mean() > 0.1  # the palms really do pass over the spine
+    assert not sim.truth_over_spine().any()
+    assert rep.over_spine.mean() < 0.03
+    # The guard itself: a hand passing in 0.3 s is no event in a twist, a 0.8 s stay is.
+    for stay, events in ((0.3, 0), (0.8, 1)):
+        guard = SpineGuard()
+        for t in np.arange(0.0, 2.0, 1 / 30):
+            on = 0.5 <= t < 0.5 + stay
+            guard.update(t, [(0, 0.1 if on else 2.0, True, 0.5, False, True)])
+        guard.close(2.0)
+        assert len(guard.events) == events
+    guard = SpineGuard()  # outside a twist the same 0.3 s is flagged
+    for t in np.arange(0.0, 2.0, 1 / 30):
+        guard.update(t, [(0, 0.1 if 0.5 <= t < 0.8 else 2.0, True, 0.5, False, False)])
+    guard.close(2.0)
+    assert len(guard.events) == 1
+
+
+def test_unsure_stays_rare_on_mixed_sessions():
+    from studio.evaluate import evaluate
+
+    m = evaluate("tune", 2, minutes=1.0)
+    assert m["unsure_share"] <= 0.05
+
+
+def test_second_family_makes_every_technique_in_the_track_format():
+    rng = np.random.default_rng(11)
+    script = [(k, 9.0) for k in ("effleurage", "wrong_way", "petrissage", "tapotement", "lifting", "fanning",
+                                  "twist", "idle")]
+    sim = simulate_b(rng, script=script)
+    assert set(sim.labels) == {"effleurage", "petrissage", "tapotement", "lifting", "fanning", "twist", "idle",
+                               "other"}
+    assert 15 <= sim.rig.fps <= 60
+    assert len(sim.frames) == len(sim.labels) == len(sim.over_spine)
+    assert all(np.diff([f.t for f in sim.frames]) > 0)
+    seen = [h for f in sim.frames for h in f.hands]
+    assert seen and all(h.landmarks.shape == (21, 3) for h in seen)
+    xy = np.concatenate([h.landmarks[:, :2] for h in seen])
+    assert (np.abs(xy - 0.5) < 0.7).mean() > 0.99  # normalised image coordinates
+    kinds = {s["type"] for s in sim.strokes}
+    assert {"effleurage", "lifting", "fanning", "twist"} <= kinds
+    # Twists cross the spine by design: those passes are marked, not truth spine events.
+    assert sim.crossing[sim.labels == "twist"].any()
+
+
+def test_params_are_explicit_and_frozen():
+    p = ClassifierParams()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.tap_min_hz = 1.0  # type: ignore[misc]
+    assert p.tap_min_hz < 2.0 < p.tap_max_hz and p.tap_max_hz >= 12.0
