@@ -28,6 +28,7 @@ from .technique import ClassifierParams, HandWindow, PairWindow, combine, pair_f
 from .tracks import ACROSS, ALONG, BRIDGE_GAP_S, SIZE, Y, HandSample, HandTracks
 
 LABEL_CODES = {name: i for i, name in enumerate(guide.LABELS)}
+_FEATS = 5  # measures kept per hand and decision (see SessionAnalyzer._dec_feats)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class SessionAnalyzer:
         self._nhands = bytearray()
         self._dec_t = array("d")
         self._dec_label = bytearray()
-        self._dec_feats = array("f")  # per decision, per hand: label code, radius, tempo, tap rate
+        self._dec_feats = array("f")  # per decision, per hand (_FEATS): label code, radius, tempo, tap rate, along
         self._next_decision = None
         self._slot_label = ["absent", "absent"]  # each hand's technique at the last decision
         self._twisting = False                   # the last decision saw a twist
@@ -200,6 +201,13 @@ class SessionAnalyzer:
 
     def _decide(self, t: float) -> None:
         p = self.o.classifier
+        if self._dec_t and t - self._last_hand_t > self.o.hop_s:
+            # No hand since the last decision: a window of stale samples is no evidence, so the
+            # last decision holds through the bridged gap (after it, push() says "no hands").
+            self._dec_t.append(t)
+            self._dec_label.append(self._dec_label[-1])
+            self._dec_feats.extend(self._dec_feats[-2 * _FEATS:])
+            return
         span = max(p.window_s, p.travel_window_s)
         alive = [s.alive(t, self.tracks.max_gap_s) for s in self.tracks.slots]
         hists = [s.window(t - span) if a else None for s, a in zip(self.tracks.slots, alive)]
@@ -350,7 +358,7 @@ class SessionAnalyzer:
         """Kneading and tapping bouts, with tempo, radius and rate from the decisions inside."""
         out = []
         dec_t = np.frombuffer(self._dec_t, dtype=np.float64) - self.o.label_delay_s  # frames each labels
-        feats = np.frombuffer(self._dec_feats, dtype=np.float32).reshape(-1, 2, 5)
+        feats = np.frombuffer(self._dec_feats, dtype=np.float32).reshape(-1, 2, _FEATS)
         for name in ("petrissage", "tapotement", "lifting", "fanning", "twist"):
             code = LABEL_CODES[name]
             for a, b in label_spans(labels, name):
