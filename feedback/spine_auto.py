@@ -29,12 +29,16 @@ from .spine_from_hands import HandsEvidence
 from .spine_from_image import ImageEvidence
 
 CONFIRM_AT = 0.9   # at or above: the line is given as found; below: the user is asked
-HEAD_FROM_HANDS = 0.3  # a glide vote clearer than this decides the head end by itself
+HEAD_FROM_HANDS = 0.5  # a glide vote clearer than this decides the head end by itself
+POSE_HEAD_AGREE = 0.25  # else the pose does, if this share of the turned stills agree on it
 AGREE_DEG = 25.0
 MODEL_PATH = Path(__file__).with_name("spine_confidence.json")
 
 FEATURES = ("bias", "hands", "straightness", "pairs", "head_votes", "head_score", "pose", "pose_agree",
-            "pose_axis_cos", "pose_head", "outline_axis_cos")
+            "pose_axis_cos", "pose_head", "outline_axis_cos", "disagree", "head_conflict")
+# When the strokes and a pose found in the turned stills disagree about the line or its head
+# end, the line is not given as found, whatever the fitted model says (too few such views to learn it from).
+DISAGREE_CAP = 0.6
 
 
 @dataclass(frozen=True)
@@ -83,13 +87,19 @@ def features(hands: HandsEvidence | None, pose: ImageEvidence | None, outline: I
         if pose_pts is not None:
             c = float(_dir(line, scale) @ _dir(pose_pts, scale))
             f["pose_axis_cos"] = abs(c)
-            if abs(c) >= np.cos(np.radians(AGREE_DEG)):
-                if hands.head_score < HEAD_FROM_HANDS and c < 0:
-                    line, c = _flip(line), -c  # the glides did not say; the pose does
+            if abs(c) < np.cos(np.radians(AGREE_DEG)):
+                f["disagree"] = 1.0
+                f["pose_agree"] = 0.0  # a confident pose elsewhere is no support for this line
+            else:
+                pose_says = f["pose_agree"] >= POSE_HEAD_AGREE
+                if hands.head_score < HEAD_FROM_HANDS and pose_says and c < 0:
+                    line, c = _flip(line), -c  # the glides hardly said; the pose does
                     source = "hands+pose"
-                elif hands.head_score < HEAD_FROM_HANDS:
+                elif hands.head_score < HEAD_FROM_HANDS and pose_says:
                     source = "hands+pose"
                 f["pose_head"] = 1.0 if c > 0 else -1.0
+                if c < 0 and pose_says:
+                    f["head_conflict"] = 1.0  # glides one way, body the other: a wrong-way stroke?
     elif pose_pts is not None:
         line, source = pose_pts, "pose"
         f["pose_axis_cos"] = 1.0
@@ -151,12 +161,79 @@ def fuse(hands: HandsEvidence | None, pose: ImageEvidence | None, outline: Image
     if line is None:
         return AutoSpine(None, 0.0, "none", "no person lying face down was found, and no strokes to learn from", f)
     p = (confidence or model())(f)
+    if f["disagree"] or f["head_conflict"]:
+        p = min(p, DISAGREE_CAP)
     if p >= CONFIRM_AT:
         reason = f"spine line found from the {source.replace('+', ' and the ')} ({p:.0%} sure)"
     elif source == "pose":
         reason = f"a possible spine line from the picture alone, only {p:.0%} sure"
-    elif f["pose"] and f["pose_axis_cos"] < np.cos(np.radians(AGREE_DEG)):
+    elif f["head_conflict"]:
+        reason = (f"the strokes and the picture disagree about which end is the head ({p:.0%} sure): "
+                  "glides running toward the hips?")
+    elif f["disagree"]:
         reason = f"the strokes and the picture disagree about the spine line ({p:.0%} sure)"
     else:
         reason = f"the strokes so far give only a rough spine line ({p:.0%} sure)"
     return AutoSpine(line, p, source, reason, f)
+
+
+class SpineRefiner:
+    """A live session's line, refined from the first strokes.
+
+    Start from a rough line (or none), `push` every tracked frame; every `every_s` seconds the
+    hands' line is re-estimated from all the strokes so far and fused with the stills'
+    evidence. When that is sure (CONFIRM_AT) and differs from the line in use, it becomes the
+    `proposal` (returned once by `push`), to be shown on the video for one-click confirmation
+    (`accept`) before alerts count against it."""
+
+    def __init__(self, width: int, height: int, rough: SpinePoints | None = None,
+                 pose: ImageEvidence | None = None, outline: ImageEvidence | None = None,
+                 every_s: float = 2.0, window_s: float = 90.0) -> None:
+        self.width, self.height = width, height
+        self.current = rough
+        self.pose, self.outline = pose, outline
+        self.every_s, self.window_s = every_s, window_s
+        self.proposal: AutoSpine | None = None
+        self.refined = False           # the line in use came from the strokes and was accepted
+        self._frames: list = []
+        self._last_try: float | None = None
+
+    def push(self, frame) -> AutoSpine | None:
+        from .spine_from_hands import estimate_from_hands
+
+        self._frames.append(frame)
+        while self._frames and frame.t - self._frames[0].t > self.window_s:
+            self._frames.pop(0)
+        if self._last_try is None:
+            self._last_try = frame.t
+        if frame.t - self._last_try < self.every_s:
+            return None
+        self._last_try = frame.t
+        hands = estimate_from_hands(self._frames, self.width, self.height)
+        found = fuse(hands, self.pose, self.outline, self.width, self.height)
+        if not found.confident or not self._differs(found.points):
+            return None
+        if self.proposal is not None and not self._differs(found.points, self.proposal.points):
+            self.proposal = found  # the same line, surer: keep it without asking again
+            return None
+        self.proposal = found
+        return found
+
+    def _differs(self, pts: SpinePoints, ref: SpinePoints | None = None) -> bool:
+        from .spine_score import score_line
+
+        ref = ref if ref is not None else self.current
+        if ref is None:
+            return True
+        s = score_line(pts, ref, self.width, self.height)
+        return not (s.head_right and s.angle_deg <= 5.0 and s.mid_share <= 0.04)
+
+    def accept(self) -> SpinePoints:
+        """The user confirmed the proposal: it is the line from now on."""
+        if self.proposal is None:
+            raise ValueError("no proposed line to accept")
+        self.current, self.proposal, self.refined = self.proposal.points, None, True
+        return self.current
+
+    def reject(self) -> None:
+        self.proposal = None
