@@ -24,6 +24,7 @@ from feedback.coach import Coach
 from feedback.overlay import draw_message, draw_overlay
 from feedback.report import SessionReport
 from feedback.spine import SpineLine
+from feedback.spine_auto import CONFIRM_AT
 from tracker.types import SpinePoints
 
 from . import calibrate
@@ -315,6 +316,11 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
         if found is None:
             st.warning("No person lying face down was found in this picture. Set the line by hand below: click "
                        "the base of the neck, then the sacrum.")
+        elif found[1] < CONFIRM_AT:
+            # A still alone rarely gives a sure line (README, "Finding the spine line"): propose, do not save.
+            calibrate.set_points("live_spine_edit", found[0])
+            st.warning(f"A rough spine line from the picture alone ({found[1]:.0%} sure) is placed in the editor "
+                       "below. Check it: move the points to the base of the neck and the sacrum, then save it.")
         else:
             pts, conf = found
             h, w = img.shape[:2]
