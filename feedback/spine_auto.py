@@ -35,7 +35,7 @@ AGREE_DEG = 25.0
 MODEL_PATH = Path(__file__).with_name("spine_confidence.json")
 
 FEATURES = ("bias", "hands", "straightness", "pairs", "head_votes", "head_score", "pose", "pose_agree",
-            "pose_axis_cos", "pose_head", "outline_axis_cos", "disagree", "head_conflict")
+            "pose_axis_cos", "pose_head", "outline_axis_cos", "disagree", "head_conflict", "hands_axis_off", "pose_angle_off")
 # When the strokes and a pose found in the turned stills disagree about the line or its head
 # end, the line is not given as found, whatever the fitted model says (too few such views to learn it from).
 DISAGREE_CAP = 0.6
@@ -84,9 +84,12 @@ def features(hands: HandsEvidence | None, pose: ImageEvidence | None, outline: I
         f["pairs"] = float(np.log1p(hands.pairs) / 5.0)
         f["head_votes"] = float(np.log1p(hands.features.get("glides", 0)) / 3.0)
         f["head_score"] = hands.head_score
+        # The midpoints' axis against the glides' axis: apart when the hands work unevenly.
+        f["hands_axis_off"] = float(np.degrees(np.arccos(min(1.0, hands.axis_agreement)))) / 20.0
         if pose_pts is not None:
             c = float(_dir(line, scale) @ _dir(pose_pts, scale))
             f["pose_axis_cos"] = abs(c)
+            f["pose_angle_off"] = float(np.degrees(np.arccos(min(1.0, abs(c))))) / 20.0
             if abs(c) < np.cos(np.radians(AGREE_DEG)):
                 f["disagree"] = 1.0
                 f["pose_agree"] = 0.0  # a confident pose elsewhere is no support for this line

@@ -9,9 +9,10 @@ or at its head, 60-160 cm from the back, light from dim to full) with its true s
   landmarks never went through MediaPipe: that part of the evidence did not see pixels;
 - `truth.json`: the true spine (normalised image coordinates) and how the view was made.
 
-The two seed sets are disjoint (tune: 1000+, heldout: 5000+). The held-out views also use a
-separately written motion family (`_other_motion`, not studio.choreography), so that the
-hands-based estimate is scored on strokes it was not tuned on.
+The seed sets are disjoint (tune: 1000+, heldout: 5000+, final: 7000+). The held-out views
+(heldout and final) also use a separately written motion family (`_other_motion`, not
+studio.choreography), so that the hands-based estimate is scored on strokes it was not tuned
+on. `final` exists because `heldout`, once looked at, was used to diagnose failures (README).
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from .render import compose, exposure_gain, random_look
 from .scene import render_background
 from .session import Noise, Rig, Segment, observe, simulate
 
-SEEDS = {"tune": 1000, "heldout": 5000}
+SEEDS = {"tune": 1000, "heldout": 5000, "final": 7000}
 WIDTH, HEIGHT, FPS, MASSAGE_S = 480, 360, 15.0, 40.0
 STILL_TIMES = (3.0, 14.0, 27.0)
 
@@ -138,6 +139,13 @@ def make_view(seed: int, heldout: bool, out: Path) -> dict:
         keep = sim.t <= MASSAGE_S
         t, hands, visible = sim.t[keep], sim.hands_back[:, keep], sim.visible[:, keep]
         frames = [f for f in sim.frames if f.t <= MASSAGE_S]
+        if rng.random() < 0.5:  # uneven hands: one lags the other and works a little higher or lower
+            lag = int(rng.uniform(0.2, 2.5) * FPS)
+            hands, visible = hands.copy(), visible.copy()
+            hands[1] = np.roll(hands[1], lag, axis=0)
+            visible[1] = np.roll(visible[1], lag)
+            hands[1, :, :, 1] += rng.uniform(-0.06, 0.06) * L
+            frames, _ = observe(t, hands, visible, cam, rng, noise)
     out.mkdir(parents=True, exist_ok=True)
     background = render_background(cam, body, look, seed=seed)
     gain = min(exposure_gain(background), 1.6)
@@ -147,7 +155,7 @@ def make_view(seed: int, heldout: bool, out: Path) -> dict:
         frame = compose(background, hs, cam, rng, noise_sigma=2.0, exposure=gain)
         cv2.imwrite(str(out / f"still_{k}.png"), frame)
     write_track(out / "track.jsonl", TrackHeader(WIDTH, HEIGHT, FPS, None), frames)
-    truth = {"seed": seed, "set": "heldout" if heldout else "tune", "where": where, "distance_cm": round(dist, 1),
+    truth = {"seed": seed, "set": "held-out family" if heldout else "tune", "where": where, "distance_cm": round(dist, 1),
              "light": round(look.light_intensity, 3), "skin": list(body.skin_bgr), "sheet": list(look.sheet_bgr),
              "sleeve": None if hand_look.sleeve_bgr is None else list(hand_look.sleeve_bgr),
              "spine_cm": round(L, 1), "width": WIDTH, "height": HEIGHT,
@@ -162,7 +170,7 @@ def make_set(name: str, count: int, out: Path) -> list[Path]:
     for i in range(count):
         d = out / name / f"{base + i:05d}"
         if not (d / "truth.json").exists():
-            make_view(base + i, name == "heldout", d)
+            make_view(base + i, name != "tune", d)
         dirs.append(d)
     return dirs
 

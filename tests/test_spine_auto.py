@@ -108,8 +108,9 @@ def test_pose_on_turned_stills_gives_the_line_in_the_pictures_coordinates():
     stills = [np.zeros((H, W, 3), np.uint8)] * 2
     ev = spine_from_pose(stills, _FakePose())
     assert ev.features["found"] == 2 and ev.features["agree"] == 2 and ev.features["opposed"] == 0
-    # Turned back: the picture's x runs along the body; the head (shoulders) is to the right.
-    assert ev.points.head[0] > ev.points.sacrum[0]
+    # Turned back (a quarter turn clockwise brings the picture's left side to the top): the
+    # picture's x runs along the body and the head (shoulders) is to the left.
+    assert ev.points.head[0] < ev.points.sacrum[0]
     assert abs(ev.points.head[1] - ev.points.sacrum[1]) < 0.02
 
 
@@ -178,8 +179,11 @@ def test_confidence_model_fit_orders_and_calibrates():
 
 def test_refiner_proposes_the_line_from_the_first_strokes_once(effleurage):
     sim = effleurage[1]
-    rough = SpinePoints((0.5, 0.2), (0.5, 0.8))  # a wrong rough line
-    ref = SpineRefiner(W, H, rough)
+    # The still gave a rough line: the right direction, but its middle 20% of the spine off.
+    h, s = np.array(sim.spine.head), np.array(sim.spine.sacrum)
+    rough = SpinePoints(tuple(h + 0.2 * (h - s)), tuple(s + 0.2 * (h - s)))
+    assert not score_line(rough, sim.spine, W, H).good
+    ref = SpineRefiner(W, H, rough, pose=_pose_ev(rough))
     proposals = [p for p in (ref.push(f) for f in sim.frames) if p is not None]
     assert proposals, "no line proposed after 25 s of effleurage"
     first = proposals[0]
