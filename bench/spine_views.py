@@ -68,12 +68,15 @@ def evaluate(rs: list[dict], confidence: ConfidenceModel | None = None) -> list[
         r["auto"] = a
         r["score"] = None if a.points is None else score_line(a.points, r["truth"], r["w"], r["h"])
         r["good"] = bool(r["score"] is not None and r["score"].good)
+        # The hands' evidence alone, through the same calibrated model (no stills).
+        r["hands_auto"] = None if r["hands"] is None else fuse(r["hands"], None, None, r["w"], r["h"], confidence)
     return rs
 
 
 def table(rs: list[dict]) -> str:
     lines = ["stage      n  found&sure  good  asked  wrong&sure  head-right|good  hands-alone good  "
              "mean conf | good rate, conf>=0.9 bins"]
+    hands_line: list[str] = []
     for stage in STAGES:
         s = [r for r in rs if r["stage"] == stage]
         n = len(s)
@@ -87,10 +90,15 @@ def table(rs: list[dict]) -> str:
         conf = np.array([r["auto"].confidence for r in s])
         good = np.array([r["good"] for r in s])
         hi = conf >= CONFIRM_AT
+        hs = [r for r in s if r["hands_auto"] is not None and r["hands_auto"].confident]
+        hs_good = sum(bool(r["hands_only_good"]) for r in hs)
+        if stage is not None:
+            hands_line.append(f"{stage:.0f} s: hands alone, sure {len(hs)}, good&sure {hs_good}, wrong&sure "
+                              f"{len(hs) - hs_good}, asked {n - len(hs)}; any line good {ho} of {n}")
         lines.append(f"{'still' if stage is None else f'{stage:.0f} s':6s} {n:4d}  {len(sure):10d}  {good_sure:4d}  "
                      f"{asked:5d}  {wrong_sure:10d}  {head:4d}/{len(line_good):<4d}       {ho:4d}        "
                      f"{conf.mean():.2f} | {good[hi].mean() if hi.any() else float('nan'):.2f} of {hi.sum()}")
-    return "\n".join(lines)
+    return "\n".join(lines + hands_line)
 
 
 def reliability(rs: list[dict]) -> str:

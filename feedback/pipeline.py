@@ -59,19 +59,24 @@ def auto_spine(width: int, height: int, stills: Iterable[np.ndarray] | None = No
     from .spine_auto import fuse
     from .spine_from_hands import estimate_from_hands
 
-    pose = outline = None
-    stills = list(stills or [])
-    if stills:
-        from tracker.body import BodyMask, PoseModel
-
-        from .spine_from_image import spine_from_outline, spine_from_pose
-
-        with PoseModel() as model:
-            pose = spine_from_pose(stills, model)
-        with BodyMask() as mask:
-            outline = spine_from_outline(stills, mask)
+    pose, outline = body_evidence(list(stills or []))
     hands = estimate_from_hands(hand_frames, width, height, seconds) if hand_frames else None
     return fuse(hands, pose, outline, width, height)
+
+
+def body_evidence(stills: list[np.ndarray]):
+    """(pose, outline) evidence (feedback.spine_from_image) from stills; (None, None) without."""
+    if not stills:
+        return None, None
+    from tracker.body import BodyMask, PoseModel
+
+    from .spine_from_image import spine_from_outline, spine_from_pose
+
+    with PoseModel() as model:
+        pose = spine_from_pose(stills, model)
+    with BodyMask() as mask:
+        outline = spine_from_outline(stills, mask)
+    return pose, outline
 
 
 def sidecar_spine(video: Path) -> SpinePoints | None:

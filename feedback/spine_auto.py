@@ -35,7 +35,8 @@ AGREE_DEG = 25.0
 MODEL_PATH = Path(__file__).with_name("spine_confidence.json")
 
 FEATURES = ("bias", "hands", "straightness", "pairs", "head_votes", "head_score", "pose", "pose_agree",
-            "pose_axis_cos", "pose_head", "outline_axis_cos", "disagree", "head_conflict", "hands_axis_off", "pose_angle_off")
+            "pose_axis_cos", "pose_head", "outline_axis_cos", "disagree", "head_conflict", "hands_axis_off",
+            "pose_angle_off")
 # When the strokes and a pose found in the turned stills disagree about the line or its head
 # end, the line is not given as found, whatever the fitted model says (too few such views to learn it from).
 DISAGREE_CAP = 0.6

@@ -127,7 +127,8 @@ def make_view(seed: int, heldout: bool, out: Path) -> dict:
                   max_gap_s=float(rng.uniform(0.4, 1.5)))
     L = body.spine_length_cm
     head_px, _ = cam.project(np.array([[0.0, L, 0.0], [0.0, 0.0, 0.0]]))
-    spine = SpinePoints((head_px[0, 0] / WIDTH, head_px[0, 1] / HEIGHT), (head_px[1, 0] / WIDTH, head_px[1, 1] / HEIGHT))
+    spine = SpinePoints((head_px[0, 0] / WIDTH, head_px[0, 1] / HEIGHT),
+                        (head_px[1, 0] / WIDTH, head_px[1, 1] / HEIGHT))
     if heldout:
         t = np.arange(int(MASSAGE_S * FPS)) / FPS
         motion = _other_motion(rng, L, t)
@@ -155,7 +156,8 @@ def make_view(seed: int, heldout: bool, out: Path) -> dict:
         frame = compose(background, hs, cam, rng, noise_sigma=2.0, exposure=gain)
         cv2.imwrite(str(out / f"still_{k}.png"), frame)
     write_track(out / "track.jsonl", TrackHeader(WIDTH, HEIGHT, FPS, None), frames)
-    truth = {"seed": seed, "set": "held-out family" if heldout else "tune", "where": where, "distance_cm": round(dist, 1),
+    truth = {"seed": seed, "set": "held-out family" if heldout else "tune", "where": where,
+             "distance_cm": round(dist, 1),
              "light": round(look.light_intensity, 3), "skin": list(body.skin_bgr), "sheet": list(look.sheet_bgr),
              "sleeve": None if hand_look.sleeve_bgr is None else list(hand_look.sleeve_bgr),
              "spine_cm": round(L, 1), "width": WIDTH, "height": HEIGHT,

@@ -199,3 +199,32 @@ def test_refiner_says_nothing_before_there_are_strokes(effleurage):
     assert all(ref.push(f) is None for f in sim.frames if f.t < 3.0)
     with pytest.raises(ValueError):
         ref.accept()
+
+
+def test_live_page_shows_the_refined_line_and_uses_it_only_once_confirmed(effleurage, monkeypatch, tmp_path):
+    from feedback import calibration
+    from feedback.spine import SpineLine
+    from views.live import LiveSession, _draw_proposal
+
+    monkeypatch.setenv("MASSAGE_COACH_HOME", str(tmp_path))
+    sim = effleurage[1]
+    h, s = np.array(sim.spine.head), np.array(sim.spine.sacrum)
+    rough = SpinePoints(tuple(h + 0.2 * (h - s)), tuple(s + 0.2 * (h - s)))
+    live = LiveSession()
+    live.set_points(rough)
+    live.spine = SpineLine.from_points(rough, W, H, "calibration")
+    live.refiner = SpineRefiner(W, H, rough, pose=_pose_ev(rough))
+    for f in sim.frames:  # what LiveSession._process does with each analysed frame
+        if live.refiner.push(f) is not None:
+            live.proposal = live.refiner.proposal
+    snap = live.snapshot()
+    assert snap["proposal"] is not None and snap["proposal"][1] >= CONFIRM_AT
+    assert live.points == rough and calibration.load() is None  # nothing changes before the click
+    img = np.zeros((H, W, 3), np.uint8)
+    _draw_proposal(img, snap["proposal"][0])
+    assert (img[..., 2] > 200).sum() > 500  # the dashed yellow line and its banner are drawn
+    pts = live.accept_proposal()
+    assert live.points == pts and score_line(pts, sim.spine, W, H).good
+    saved = calibration.load()
+    assert saved.source == "strokes" and saved.points() == pts and saved.image_size == (W, H)
+    assert live.snapshot()["proposal"] is None and live.accept_proposal() is None

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import streamlit as st
 
@@ -24,7 +25,7 @@ from feedback.coach import Coach
 from feedback.overlay import draw_message, draw_overlay
 from feedback.report import SessionReport
 from feedback.spine import SpineLine
-from feedback.spine_auto import CONFIRM_AT
+from feedback.spine_auto import CONFIRM_AT, SpineRefiner
 from tracker.types import SpinePoints
 
 from . import calibrate
@@ -81,6 +82,8 @@ class LiveSession:
         self.cues: list = []
         self.error: str | None = None
         self._fps_times: list[float] = []
+        self.refiner = None  # feedback.spine_auto.SpineRefiner: a surer line from the strokes
+        self.proposal = None  # its proposed line (AutoSpine), drawn until confirmed or dismissed
 
     # -- script side -------------------------------------------------------------------------
     def set_points(self, points: SpinePoints | None) -> None:
@@ -135,7 +138,27 @@ class LiveSession:
                 "since_frame": None if self.last_wall is None else now - self.last_wall,
                 "since_begin": None if self.begun_wall is None else now - self.begun_wall,
                 "fps": fps, "recording": self.writer is not None,
+                "proposal": None if self.proposal is None else (self.proposal.points, self.proposal.confidence),
             }
+
+    def accept_proposal(self) -> SpinePoints | None:
+        """The user confirmed the line proposed from the strokes: it is used (and saved) from now
+        on; the measurement starts again on it, as with any new line."""
+        with self.lock:
+            if self.proposal is None or self.refiner is None:
+                return None
+            self.refiner.accept()
+            pts, conf, size = self.proposal.points, self.proposal.confidence, (self.spine.width, self.spine.height)
+            self.proposal = None
+        calibration.save(pts.head, pts.sacrum, "strokes", conf, size)
+        self.set_points(pts)
+        return pts
+
+    def dismiss_proposal(self) -> None:
+        with self.lock:
+            if self.refiner is not None:
+                self.refiner.reject()
+            self.proposal = None
 
     def still(self) -> np.ndarray | None:
         with self.lock:
@@ -188,6 +211,9 @@ class LiveSession:
             self._close_processor()
             self.spine = SpineLine.from_points(self.points, w, h, "calibration")
             self.processor = FrameProcessor(self.spine)
+            self.refiner = SpineRefiner(w, h, self.points)
+            _find_body(self.refiner, img.copy())
+            self.proposal = None
             self.coach = Coach(self.level)
             self.t0 = t_abs
             self.frames = 0
@@ -202,6 +228,10 @@ class LiveSession:
         result = self.processor.process(img, t)
         cue = self.coach.update(result, self.processor.analyzer)
         draw_overlay(img, result, self.spine, cue)
+        if self.refiner.push(result.raw) is not None:
+            self.proposal = self.refiner.proposal
+        if self.proposal is not None:
+            _draw_proposal(img, self.proposal.points)
         if self.writer is not None:
             self.writer.write(img, t)
         self.frames += 1
@@ -212,6 +242,32 @@ class LiveSession:
         self.technique_seconds = dict(self.coach.technique_seconds)
         self.cues = [(tt, c) for tt, c in self.coach.history[-6:]]
         self._fps_times = (self._fps_times + [time.monotonic()])[-30:]
+
+
+def _find_body(refiner, still: np.ndarray) -> None:
+    """Pose and outline of the first picture, in a thread of their own (about a second of
+    MediaPipe): the refiner checks the strokes' line against them once they arrive."""
+    def run() -> None:
+        try:
+            from feedback.pipeline import body_evidence
+
+            refiner.pose, refiner.outline = body_evidence([still])
+        except Exception:  # noqa: BLE001 - without them the line is just never proposed
+            LOG.exception("looking for the person in the picture")
+
+    threading.Thread(target=run, name="spine-evidence", daemon=True).start()
+
+
+def _draw_proposal(img: np.ndarray, pts: SpinePoints) -> None:
+    """The proposed line, dashed, with its head end marked, until the user answers."""
+    h, w = img.shape[:2]
+    a = np.array([pts.sacrum[0] * w, pts.sacrum[1] * h])
+    b = np.array([pts.head[0] * w, pts.head[1] * h])
+    for s0 in np.arange(0.0, 1.0, 0.1):
+        p, q = a + (b - a) * s0, a + (b - a) * (s0 + 0.05)
+        cv2.line(img, tuple(int(v) for v in p), tuple(int(v) for v in q), (0, 215, 255), 3, cv2.LINE_AA)
+    cv2.circle(img, tuple(int(v) for v in b), 7, (0, 215, 255), -1, cv2.LINE_AA)
+    draw_message(img, "New spine line from your strokes: confirm it below the video", "warn")
 
 
 def live_session() -> LiveSession:
@@ -239,6 +295,12 @@ def _panel(live: LiveSession, playing: bool) -> None:
                        "press STOP and START again.")
     if not snap["has_spine"]:
         st.info("Set the spine line (below) so the coach knows where the spine is.")
+    if snap["proposal"] is not None:
+        st.info(f"Your strokes show where the spine is ({snap['proposal'][1]:.0%} sure): the dashed yellow line "
+                "on the video. Use it? The measurement starts again on it.")
+        c = st.columns(2)
+        c[0].button("Use this spine line", key="live_accept_line", on_click=live.accept_proposal, type="primary")
+        c[1].button("Keep the current line", key="live_dismiss_line", on_click=live.dismiss_proposal)
     running = playing and snap["accepting"]
     if running:
         label = snap["label"] if snap["frames"] else "—"
@@ -283,7 +345,7 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
     st.subheader("Spine line")
     if saved is not None:
         when = dt.datetime.fromtimestamp(saved.saved_at).strftime("%d %b %Y %H:%M") if saved.saved_at else "earlier"
-        how = "found automatically" if saved.source == "pose" else "set by hand"
+        how = "found automatically" if saved.source in ("pose", "strokes") else "set by hand"
         st.caption(f"Saved spine line ({how}, {when}) is in use. Redo it whenever the camera or the person moves.")
     else:
         st.caption("The coach needs the line of the spine, from the base of the neck to the sacrum, as the camera "
