@@ -197,6 +197,8 @@ def estimate_from_hands(frames: Iterable[HandFrame], width: int, height: int,
     centre = np.median(mids, axis=0)
     d_mid, aniso_mid = _axis(mids - centre, np.ones(len(mids)))
     speed = np.linalg.norm(vel, axis=1)
+    if float(np.percentile(speed, 90)) < 0.5 * palm:
+        return HandsEvidence(None, seen, len(mids), 0.0, 0.0, 0.0, 1.0)  # resting hands: no strokes yet
     d_vel, aniso_vel = _axis(vel, speed)  # weight by speed: the long glides dominate
     agree = abs(float(d_mid @ d_vel))
     # Combine the two as doubled angles, each weighted by how clear it is.

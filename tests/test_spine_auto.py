@@ -228,3 +228,9 @@ def test_live_page_shows_the_refined_line_and_uses_it_only_once_confirmed(effleu
     saved = calibration.load()
     assert saved.source == "strokes" and saved.points() == pts and saved.image_size == (W, H)
     assert live.snapshot()["proposal"] is None and live.accept_proposal() is None
+
+
+def test_resting_hands_give_no_line(effleurage):
+    f = next(f for f in effleurage[0].frames if len(f.hands) == 2)
+    still = [type(f)(i / 15, f.hands) for i in range(60)]  # the same two hands for 4 s
+    assert estimate_from_hands(still, W, H).points is None

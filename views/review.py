@@ -112,7 +112,7 @@ def _upload_section(level: str) -> None:
     choices = [SPINE_AUTO] + ([SPINE_SAVED] if saved else []) + [SPINE_HAND]
     spine_choice = c2.radio("Spine line", choices, key="review_spine_choice",
                             help="The coach needs the line from the base of the neck to the sacrum. "
-                                 "Automatic: MediaPipe Pose looks for the person lying face down.")
+                                 "Automatic: from the strokes and the body's pose; you are asked when it is not sure.")
     path = load_upload(up.name, up.getvalue())
     if path is None:
         st.session_state.pop(UPLOAD_RESULT, None)
@@ -141,7 +141,7 @@ def _upload_section(level: str) -> None:
             st.session_state.pop(UPLOAD_RESULT, None)
             bar, update = _progress_bar(f"Analysing “{up.name}”:")
             if points is None:
-                bar.progress(0.0, text="Looking for the person lying face down (MediaPipe Pose)…")
+                bar.progress(0.0, text="Finding the spine line from the strokes and the body…")
             try:
                 result = annotate_video(path, points, level, progress=update, stride=stride, spine_source=source)
             except SpineError as e:
