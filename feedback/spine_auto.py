@@ -192,7 +192,7 @@ class SpineRefiner:
 
     def __init__(self, width: int, height: int, rough: SpinePoints | None = None,
                  pose: ImageEvidence | None = None, outline: ImageEvidence | None = None,
-                 every_s: float = 2.0, window_s: float = 90.0) -> None:
+                 every_s: float = 3.0, window_s: float = 40.0) -> None:
         self.width, self.height = width, height
         self.current = rough
         self.pose, self.outline = pose, outline
@@ -205,7 +205,10 @@ class SpineRefiner:
     def push(self, frame) -> AutoSpine | None:
         from .spine_from_hands import estimate_from_hands
 
-        self._frames.append(frame)
+        # At most 15 frames a second are kept (the rate the confidence was fitted at), and the
+        # last `window_s` seconds: an estimate costs about 0.1 s of the frame thread's time.
+        if not self._frames or frame.t - self._frames[-1].t >= 1 / 15 - 1e-3:
+            self._frames.append(frame)
         while self._frames and frame.t - self._frames[0].t > self.window_s:
             self._frames.pop(0)
         if self._last_try is None:

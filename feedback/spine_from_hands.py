@@ -50,25 +50,29 @@ class HandsEvidence:
 
 
 def _palms(frames: Iterable[HandFrame], width: int, height: int, until: float | None):
-    """Per frame: time and palm centres (k, 2) in pixels, with palm sizes."""
+    """Per frame: time, palm centres (k, 2) in pixels and palm sizes (k,) (sqrt of the palm
+    polygon's area), computed for all hands at once."""
     scale = np.array([width, height], float)
-    out = []
+    times, counts, lms = [], [], []
     for f in frames:
         if until is not None and f.t > until:
             break
-        if not f.hands:
-            out.append((f.t, np.empty((0, 2)), np.empty(0)))
-            continue
-        lm = np.stack([h.landmarks[list(PALM), :2] for h in f.hands[:2]]) * scale
-        centres = lm.mean(axis=1)
-        sizes = np.array([np.sqrt(max(_area(p), 1.0)) for p in lm])
-        out.append((f.t, centres, sizes))
+        hands = f.hands[:2]
+        times.append(f.t)
+        counts.append(len(hands))
+        lms.extend(h.landmarks for h in hands)
+    centres, sizes = np.empty((0, 2)), np.empty(0)
+    if lms:
+        p = np.asarray(lms)[:, list(PALM), :2] * scale  # (n, 5, 2)
+        centres = p.mean(axis=1)
+        x, y = p[..., 0], p[..., 1]
+        area = 0.5 * np.abs((x * np.roll(y, 1, axis=1)).sum(1) - (y * np.roll(x, 1, axis=1)).sum(1))
+        sizes = np.sqrt(np.maximum(area, 1.0))
+    out, k = [], 0
+    for t, n in zip(times, counts):
+        out.append((t, centres[k:k + n], sizes[k:k + n]))
+        k += n
     return out
-
-
-def _area(p: np.ndarray) -> float:
-    x, y = p[:, 0], p[:, 1]
-    return 0.5 * abs(x @ np.roll(y, 1) - y @ np.roll(x, 1))
 
 
 def _axis(vectors: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float]:
