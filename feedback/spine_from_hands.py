@@ -33,6 +33,7 @@ WORK_CENTRE = 0.5
 MAX_STEP_S = 0.25          # consecutive detections farther apart than this give no velocity
 MAX_JUMP_PALMS = 2.5       # a palm moving more than this between frames is another hand
 MIN_PAIRS = 12             # two-hand frames needed before a line is tried
+SIDES = True              # refine the line by the palms on either side (see estimate_from_hands)
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,24 @@ def estimate_from_hands(frames: Iterable[HandFrame], width: int, height: int,
     a = 0.5 * np.arctan2(sum(wi * np.sin(x) for wi, x in zip(w, ang)), sum(wi * np.cos(x) for wi, x in zip(w, ang)))
     axis = np.array([np.cos(a), np.sin(a)])
     normal = np.array([-axis[1], axis[0]])
+    if SIDES:
+        # Refine by the two sides: the palms on each side of the line spread along it whether or
+        # not the hands move together; the spine bisects the two sides' axes (which converge in
+        # perspective) and runs midway between them.
+        for _ in range(2):
+            side = (pts - centre) @ normal
+            parts = [pts[side < 0], pts[side > 0]]
+            if min(len(q) for q in parts) < MIN_PAIRS:
+                break
+            axes = []
+            for q in parts:
+                d, _ = _axis(q - np.median(q, axis=0), np.ones(len(q)))
+                axes.append(d if d @ axis >= 0 else -d)
+            bis = axes[0] + axes[1]
+            axis = bis / max(np.linalg.norm(bis), 1e-9)
+            normal = np.array([-axis[1], axis[0]])
+            m0, m1 = (np.median(q, axis=0) for q in parts)
+            centre = centre + (((m0 + m1) / 2 - centre) @ normal) * normal
 
     # Position across: the midpoints' median offset; straightness from their scatter across.
     across_m = (mids - centre) @ normal
