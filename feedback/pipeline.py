@@ -23,6 +23,7 @@ from .report import SessionReport
 from .spine import SpineError, SpineLine
 
 TRACK_SUFFIXES = (".jsonl",)
+STILLS = 3  # stills for the automatic spine line (as on the views its confidence was fitted on)
 Progress = Callable[[int, int], None]
 
 
@@ -32,25 +33,52 @@ class InputError(Exception):
 
 def resolve_spine(width: int, height: int, flag: str | None = None, header: SpinePoints | None = None,
                   calibration: SpinePoints | None = None, pose_frames: Iterable[np.ndarray] | None = None,
-                  min_pose_confidence: float = 0.5) -> SpineLine:
-    """The spine line, from (in this order) the flag, the track header, a saved calibration, or
-    MediaPipe Pose on the person lying face down. Raises SpineError when none can be had."""
+                  hand_frames: list[HandFrame] | None = None) -> SpineLine:
+    """The spine line, from (in this order) the flag, the track header, a calibration (the
+    video's sidecar file or the app's saved one, as the caller found it), or the automatic
+    estimate (feedback.spine_auto: the stills `pose_frames` and the tracked `hand_frames`).
+    Raises SpineError with a one-line reason when none can be had, or when the automatic line
+    is not sure enough to be given as found (the user is asked to set it)."""
     if flag:
         return SpineLine.parse(flag, width, height, "flag")
     if header is not None:
         return SpineLine.from_points(header, width, height, "track")
     if calibration is not None:
         return SpineLine.from_points(calibration, width, height, "calibration")
-    if pose_frames is not None:
-        from tracker.pose import estimate_spine
+    if pose_frames is None and not hand_frames:
+        raise SpineError("no spine line (none given, none in the track file); give it with --spine HX,HY,SX,SY "
+                         "(base of the neck then sacrum, 0-1 image coordinates)")
+    found = auto_spine(width, height, pose_frames, hand_frames)
+    if not found.confident:
+        raise SpineError(f"no spine line: {found.reason}; check it and give it with --spine HX,HY,SX,SY "
+                         "(base of the neck then sacrum, 0-1 image coordinates), or set it in the app's editor")
+    return SpineLine.from_points(found.points, width, height, f"auto:{found.source}", found.confidence)
 
-        est = estimate_spine(pose_frames)
-        if est is not None and est.confidence >= min_pose_confidence:
-            return SpineLine.from_points(est.points, width, height, "pose", est.confidence)
-    tried = "none given, none in the track file" if pose_frames is None else \
-        "none given, and MediaPipe Pose found no person lying face down"
-    raise SpineError(f"no spine line ({tried}); give it with --spine HX,HY,SX,SY "
-                     "(base of the neck then sacrum, 0-1 image coordinates)")
+
+def auto_spine(width: int, height: int, stills: Iterable[np.ndarray] | None = None,
+               hand_frames: list[HandFrame] | None = None, seconds: float | None = None):
+    """The automatic line (feedback.spine_auto.AutoSpine) from stills and/or tracked hands."""
+    from .spine_auto import fuse
+    from .spine_from_hands import estimate_from_hands
+
+    pose, outline = body_evidence(list(stills or []))
+    hands = estimate_from_hands(hand_frames, width, height, seconds) if hand_frames else None
+    return fuse(hands, pose, outline, width, height)
+
+
+def body_evidence(stills: list[np.ndarray]):
+    """(pose, outline) evidence (feedback.spine_from_image) from stills; (None, None) without."""
+    if not stills:
+        return None, None
+    from tracker.body import BodyMask, PoseModel
+
+    from .spine_from_image import spine_from_outline, spine_from_pose
+
+    with PoseModel() as model:
+        pose = spine_from_pose(stills, model)
+    with BodyMask() as mask:
+        outline = spine_from_outline(stills, mask)
+    return pose, outline
 
 
 def sidecar_spine(video: Path) -> SpinePoints | None:
@@ -138,7 +166,11 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
             header, frames = iter_track(path)
             if calibration is None and not spine_flag and header.spine is None:
                 calibration = saved_calibration(header.width, header.height)
-            spine = resolve_spine(header.width, header.height, spine_flag, header.spine, calibration)
+            if not (spine_flag or header.spine or calibration):
+                frames = list(frames)  # the hands may tell where the spine is
+                spine = resolve_spine(header.width, header.height, hand_frames=frames)
+            else:
+                spine = resolve_spine(header.width, header.height, spine_flag, header.spine, calibration)
             counted = _Counted(frames)
             report = analyse_frames(counted, spine, options)
         except TrackFormatError as e:
@@ -159,8 +191,6 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
         header = video_header(path, stride=stride)
         if calibration is None and not spine_flag:
             calibration = saved_calibration(header.width, header.height)
-        pose = None if (spine_flag or calibration) else sample_frames(path)
-        spine = resolve_spine(header.width, header.height, spine_flag, None, calibration, pose)
         seen = [0, 0]  # frames done, frames the container announces
 
         def count(done: int, total: int) -> None:
@@ -168,12 +198,19 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, calibration: S
             if progress is not None:
                 progress(done, total)
 
-        # On every core, on the region around the back, with each frame's brightness.
-        frames, light = track_video_parallel(path, stride=stride, progress=count, spine=spine.points())
+        explicit = bool(spine_flag or calibration)
+        spine = resolve_spine(header.width, header.height, spine_flag, None, calibration) if explicit else None
+        # On every core, on the region around the back (once the line is known), with each frame's
+        # brightness for the camera check.
+        frames, light = track_video_parallel(path, stride=stride, progress=count,
+                                             spine=spine.points() if spine is not None else None)
+        if spine is None:  # automatic: stills for the pose and outline, and the hands of the whole video
+            spine = resolve_spine(header.width, header.height, pose_frames=sample_frames(path, n=STILLS),
+                                  hand_frames=frames)
         analyzer = SessionAnalyzer(spine, options)
         for frame, brightness in zip(frames, light):
             analyzer.push(frame)
-            if brightness is not None:  # for the camera check
+            if brightness is not None:
                 analyzer.camera.add_brightness(brightness)
         report = analyzer.finish()
     except SourceError as e:

@@ -140,7 +140,17 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("render", help="render the bundled sample videos")
     r.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "sample_videos"))
     r.add_argument("--only", action="append", help="render only this sample (repeatable)")
+    v = sub.add_parser("spineviews", help="render views with their true spine line (studio.spineviews)")
+    v.add_argument("--set", choices=("tune", "heldout", "final", "final2"), required=True)
+    v.add_argument("--count", type=int, default=50)
+    v.add_argument("--out", required=True)
     a = ap.parse_args(argv)
+    if a.command == "spineviews":
+        from .spineviews import make_set
+
+        dirs = make_set(a.set, a.count, Path(a.out))
+        print(f"{len(dirs)} {a.set} views in {Path(a.out) / a.set}")
+        return 0
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     for spec in SAMPLES:

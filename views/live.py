@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import streamlit as st
 
@@ -27,6 +28,7 @@ from feedback.overlay import draw_message, draw_overlay
 from feedback.report import SessionReport
 from feedback.spine import SpineLine
 from tracker import filestore  # noqa: F401 - first: its atexit then runs after WATCHDOG's
+from feedback.spine_auto import CONFIRM_AT, SpineRefiner
 from tracker.types import SpinePoints
 
 from . import calibrate, saved_line, sound
@@ -74,6 +76,8 @@ class Measurement:
         self.processor = FrameProcessor(self.spine)
         self.coach = Coach(level)
         self.trace = HandTrace()
+        self.refiner = SpineRefiner(size[0], size[1], points)  # a surer line from the strokes
+        self.proposal = None  # its proposed line (AutoSpine), drawn until confirmed or dismissed
         self.record = record
         self.work = threading.Lock()
         self.writer = None
@@ -117,10 +121,16 @@ class Measurement:
         now = time.monotonic()
         t = self._time(t_abs, now)
         self.suspended = False
+        if self.frames == 0:  # the first picture, before anything is drawn on it
+            _find_body(self.refiner, img.copy())
         result = self.processor.process(img, t)
         cue = self.coach.update(result, self.processor.analyzer)
         self.trace.add(result)
         draw_overlay(img, result, self.spine, cue)
+        if self.refiner.push(result.raw) is not None:
+            self.proposal = self.refiner.proposal
+        if self.proposal is not None:
+            _draw_proposal(img, self.proposal.points)
         if self.record:
             if self.writer is None:
                 self._start_part()
@@ -381,9 +391,39 @@ class LiveSession:
                 "since_begin": None if self.begun_wall is None else now - self.begun_wall,
                 "fps": fps, "recording": m is not None and m.record and m.frames > 0,
                 "camera": list(view.get("camera", [])),
+                "proposal": None if m is None or m.proposal is None else (m.proposal.points, m.proposal.confidence),
                 "sound": (self.sound.tones, self.sound.spoken, self.sound.text),
                 "routine": self.routine.state(),
             }
+
+    def accept_proposal(self) -> SpinePoints | None:
+        """The user confirmed the line proposed from the strokes: it is used (and saved) from now
+        on; the measurement so far is kept as its own report, and the next starts on the new line."""
+        with self.lock:
+            m = self.measurement
+        if m is None or not m.work.acquire(timeout=WORK_TIMEOUT_S):
+            return None
+        try:
+            if m.proposal is None:
+                return None
+            m.refiner.accept()
+            pts, conf = m.proposal.points, m.proposal.confidence
+            m.proposal = None
+        finally:
+            m.work.release()
+        calibration.save(pts.head, pts.sacrum, "strokes", conf, m.size)
+        self.set_points(pts)
+        return pts
+
+    def dismiss_proposal(self) -> None:
+        with self.lock:
+            m = self.measurement
+        if m is not None and m.work.acquire(timeout=WORK_TIMEOUT_S):
+            try:
+                m.refiner.reject()
+                m.proposal = None
+            finally:
+                m.work.release()
 
     def still(self) -> np.ndarray | None:
         with self.lock:
@@ -513,6 +553,32 @@ WATCHDOG = Watchdog()
 atexit.register(WATCHDOG.close_all)
 
 
+def _find_body(refiner, still: np.ndarray) -> None:
+    """Pose and outline of the first picture, in a thread of their own (about a second of
+    MediaPipe): the refiner checks the strokes' line against them once they arrive."""
+    def run() -> None:
+        try:
+            from feedback.pipeline import body_evidence
+
+            refiner.pose, refiner.outline = body_evidence([still])
+        except Exception:  # without them the line is just never proposed
+            LOG.exception("looking for the person in the picture")
+
+    threading.Thread(target=run, name="spine-evidence", daemon=True).start()
+
+
+def _draw_proposal(img: np.ndarray, pts: SpinePoints) -> None:
+    """The proposed line, dashed, with its head end marked, until the user answers."""
+    h, w = img.shape[:2]
+    a = np.array([pts.sacrum[0] * w, pts.sacrum[1] * h])
+    b = np.array([pts.head[0] * w, pts.head[1] * h])
+    for s0 in np.arange(0.0, 1.0, 0.1):
+        p, q = a + (b - a) * s0, a + (b - a) * (s0 + 0.05)
+        cv2.line(img, tuple(int(v) for v in p), tuple(int(v) for v in q), (0, 215, 255), 3, cv2.LINE_AA)
+    cv2.circle(img, tuple(int(v) for v in b), 7, (0, 215, 255), -1, cv2.LINE_AA)
+    draw_message(img, "New spine line from your strokes: confirm it below the video", "warn")
+
+
 def live_session() -> LiveSession:
     if SESSION_KEY not in st.session_state:
         st.session_state[SESSION_KEY] = LiveSession()
@@ -538,6 +604,12 @@ def _panel(live: LiveSession, playing: bool) -> None:
                        "press STOP and START again.")
     if not snap["has_spine"]:
         st.info("Set the spine line (below) so the coach knows where the spine is.")
+    if snap["proposal"] is not None:
+        st.info(f"Your strokes show where the spine is ({snap['proposal'][1]:.0%} sure): the dashed yellow line "
+                "on the video. Use it? The measurement starts again on it.")
+        c = st.columns(2)
+        c[0].button("Use this spine line", key="live_accept_line", on_click=live.accept_proposal, type="primary")
+        c[1].button("Keep the current line", key="live_dismiss_line", on_click=live.dismiss_proposal)
     running = playing and snap["accepting"]
     if running:
         label = snap["label"] if snap["frames"] else "—"
@@ -609,7 +681,7 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
     st.subheader("Spine line")
     if saved is not None:
         when = dt.datetime.fromtimestamp(saved.saved_at).strftime("%d %b %Y %H:%M") if saved.saved_at else "earlier"
-        how = "found automatically" if saved.source == "pose" else "set by hand"
+        how = "found automatically" if saved.source in ("pose", "strokes") else "set by hand"
         st.caption(f"Saved spine line ({how}, {when}) is in use. Redo it whenever the camera or the person moves.")
     else:
         st.caption("The coach needs the line of the spine, from the base of the neck to the sacrum, as the camera "
@@ -642,6 +714,11 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
         if found is None:
             st.warning("No person lying face down was found in this picture. Set the line by hand below: click "
                        "the base of the neck, then the sacrum.")
+        elif found[1] < CONFIRM_AT:
+            # A still alone rarely gives a sure line (README, "Finding the spine line"): propose, do not save.
+            calibrate.set_points("live_spine_edit", found[0])
+            st.warning(f"A rough spine line from the picture alone ({found[1]:.0%} sure) is placed in the editor "
+                       "below. Check it: move the points to the base of the neck and the sacrum, then save it.")
         else:
             pts, conf = found
             h, w = img.shape[:2]

@@ -104,21 +104,25 @@ def still_frame(path: Path, where: float = 0.5) -> np.ndarray:
 
 
 def auto_spine(path: Path, width: int, height: int) -> SpineLine:
-    """The spine from MediaPipe Pose on a few frames; SpineError when no person is found."""
-    from feedback.pipeline import resolve_spine
-    from tracker.pipeline import sample_frames
+    """The automatic spine line (feedback.spine_auto) from a few stills and the hands' strokes
+    (a first pass over every other frame); SpineError when it is not sure enough."""
+    from feedback.pipeline import STILLS, resolve_spine
+    from tracker.pipeline import sample_frames, track_video
 
-    return resolve_spine(width, height, pose_frames=sample_frames(path))
+    hands = list(track_video(path, stride=2))
+    return resolve_spine(width, height, pose_frames=sample_frames(path, n=STILLS), hand_frames=hands)
 
 
 def spine_from_frame(frame_bgr: np.ndarray) -> tuple[SpinePoints, float] | None:
-    """Spine points and confidence from MediaPipe Pose on one still; None if no person is found."""
-    from tracker.pose import estimate_spine
+    """A spine line from one still (pose and body outline) and its calibrated confidence, which
+    from a still alone is usually low: the caller shows it for confirmation. None if no person."""
+    from feedback.pipeline import auto_spine as find
 
-    est = estimate_spine([frame_bgr])
-    if est is None:
+    h, w = frame_bgr.shape[:2]
+    found = find(w, h, stills=[frame_bgr])
+    if found.points is None:
         return None
-    return est.points, float(est.confidence)
+    return found.points, float(found.confidence)
 
 
 # -- writing the annotated video ------------------------------------------------------------------

@@ -111,7 +111,7 @@ def _upload_section(level: str) -> None:
     choices = [SPINE_AUTO] + ([SPINE_SAVED] if saved else []) + [SPINE_HAND]
     spine_choice = c2.radio("Spine line", choices, key="review_spine_choice",
                             help="The coach needs the line from the base of the neck to the sacrum. "
-                                 "Automatic: MediaPipe Pose looks for the person lying face down.")
+                                 "Automatic: from the strokes and the body's pose; you are asked when it is not sure.")
     path = load_upload(up.name, up.getvalue())
     if path is None:
         st.session_state.pop(UPLOAD_RESULT, None)
@@ -140,13 +140,13 @@ def _upload_section(level: str) -> None:
             st.session_state.pop(UPLOAD_RESULT, None)
             bar, update = _progress_bar(f"Analysing “{up.name}”:")
             if points is None:
-                bar.progress(0.0, text="Looking for the person lying face down (MediaPipe Pose)…")
+                bar.progress(0.0, text="Finding the spine line from the strokes and the body…")
             try:
                 result = annotate_video(path, points, level, progress=update, stride=stride, spine_source=source)
-            except SpineError:
-                st.error("The spine line could not be found automatically: MediaPipe Pose found no person lying "
-                         "face down in this video. Under “Spine line”, choose “Set it by hand” and mark the base "
-                         "of the neck and the sacrum on a still of your video"
+            except SpineError as e:
+                reason = str(e).split(";")[0].removeprefix("no spine line: ")
+                st.error(f"The spine line was not found surely enough ({reason}). Under “Spine line”, choose "
+                         "“Set it by hand” and mark the base of the neck and the sacrum on a still of your video"
                          + (", or use your saved calibration." if saved else "."))
                 return
             finally:
@@ -168,6 +168,9 @@ def _show(result: ReviewResult, stem: str, spine_note: str | None = None) -> Non
 
 
 _SPINE_SOURCES = {"calibration": "the saved calibration", "pose": "MediaPipe Pose (found automatically)",
+                  "auto:hands": "the strokes (found automatically)",
+                  "auto:hands+pose": "the strokes and the body pose (found automatically)",
+                  "auto:pose": "the body pose (found automatically)",
                   "manual": "the line you set by hand", "flag": "the command line", "track": "the track file"}
 
 
