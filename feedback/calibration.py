@@ -29,7 +29,7 @@ MIN_LENGTH = 0.05   # neck to sacrum, in image widths: shorter is a mis-click, n
 MAX_FILE_BYTES = 64 * 1024   # a calibration is some 200 bytes
 MAX_SIDE = 16384
 LATEST_SAVED_AT = 4102444800.0   # 2100-01-01: a later (or infinite) time is a broken file
-SOURCES = ("manual", "pose")
+SOURCES = ("manual", "pose", "strokes")  # set by hand, from a still, from the strokes (live)
 
 
 class CalibrationError(ValueError):

@@ -77,11 +77,13 @@ def _waypoints(t: np.ndarray, times: list[float], points: list) -> np.ndarray:
     return out
 
 
-def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_way: bool = False) -> Motion:
+def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_way: bool = False,
+               span: tuple[float, float] | None = None) -> Motion:
     """Cycles of a pressing glide beside the spine and a light return down the outside.
 
     Correct: glide up toward the head, return down the outside. Wrong way: the mirror, a
-    glide down beside the spine and the return up the outside.
+    glide down beside the spine and the return up the outside. `span` (shares of the spine from
+    the sacrum) fixes where the glides start and end, for tests (the same draws otherwise).
     """
     n = len(t)
     m = _blank(n, "effleurage")
@@ -89,6 +91,8 @@ def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_w
     u_out = rng.uniform(14.0, 19.0)
     v_lo = rng.uniform(0.03, 0.3) * spine_cm
     v_hi = min(v_lo + rng.uniform(0.4, 0.95) * spine_cm, 1.02 * spine_cm)
+    if span is not None:
+        v_lo, v_hi = span[0] * spine_cm, span[1] * spine_cm
     glide_speed = rng.uniform(8.0, 40.0)
     return_speed = glide_speed * rng.uniform(1.0, 1.8)
     length = v_hi - v_lo

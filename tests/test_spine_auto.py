@@ -24,7 +24,15 @@ def _sim(seed, script):
 
 @pytest.fixture(scope="module")
 def effleurage():
-    return [_sim(s, [Segment("effleurage", 25)]) for s in (31, 32, 33)]
+    """Glides over the length of the back, as the guide asks ("start at the bottom of the
+    person's back, moving upward"; "don't forget the shoulders and neck"): only then do the hands
+    show where the spine ends. Shorter glides show its direction, not its ends."""
+    from studio import choreography
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(choreography.TECHNIQUES, "effleurage",
+                   lambda t, rng, spine_cm: choreography.effleurage(t, rng, spine_cm, span=(0.05, 0.97)))
+        return [_sim(s, [Segment("effleurage", 25)]) for s in (31, 32, 33)]
 
 
 # ------------------------------------------------------------------ score
@@ -203,8 +211,7 @@ def test_refiner_says_nothing_before_there_are_strokes(effleurage):
 
 def test_live_page_shows_the_refined_line_and_uses_it_only_once_confirmed(effleurage, monkeypatch, tmp_path):
     from feedback import calibration
-    from feedback.spine import SpineLine
-    from views.live import LiveSession, _draw_proposal
+    from views.live import LiveSession, Measurement, _draw_proposal
 
     monkeypatch.setenv("MASSAGE_COACH_HOME", str(tmp_path))
     sim = effleurage[1]
@@ -212,11 +219,12 @@ def test_live_page_shows_the_refined_line_and_uses_it_only_once_confirmed(effleu
     rough = SpinePoints(tuple(h + 0.2 * (h - s)), tuple(s + 0.2 * (h - s)))
     live = LiveSession()
     live.set_points(rough)
-    live.spine = SpineLine.from_points(rough, W, H, "calibration")
-    live.refiner = SpineRefiner(W, H, rough, pose=_pose_ev(rough))
-    for f in sim.frames:  # what LiveSession._process does with each analysed frame
-        if live.refiner.push(f) is not None:
-            live.proposal = live.refiner.proposal
+    m = Measurement(rough, "beginner", False, (W, H))
+    m.refiner = SpineRefiner(W, H, rough, pose=_pose_ev(rough))
+    live.measurement = m
+    for f in sim.frames:  # what Measurement.process does with each analysed frame
+        if m.refiner.push(f) is not None:
+            m.proposal = m.refiner.proposal
     snap = live.snapshot()
     assert snap["proposal"] is not None and snap["proposal"][1] >= CONFIRM_AT
     assert live.points == rough and calibration.load() is None  # nothing changes before the click
