@@ -43,14 +43,16 @@ def test_host_name_parsing():
 
 
 class Server:
-    def __init__(self, home: Path, tmp: Path):
+    def __init__(self, home: Path, tmp: Path, launcher: bool = False):
+        """`streamlit run app.py`, or with `launcher` the `massage-coach` command's way."""
         self.home, self.tmp, self.port = home, tmp, free_port()
         self.url = f"http://localhost:{self.port}"
         env = dict(os.environ, MASSAGE_COACH_HOME=str(home), PYTHONUNBUFFERED="1", TMPDIR=str(tmp))
         self.log_path = home / "server.log"
         self._log = self.log_path.open("wb")
+        start = [sys.executable, "-m", "views.launch"] if launcher else [sys.executable, "-m", "streamlit", "run", "app.py"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+            [*start, "--server.port", str(self.port),
              "--server.address", "localhost", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
@@ -258,3 +260,20 @@ def test_sigterm_during_a_recording_and_sigkill_then_restart_leave_nothing(dirs,
         assert _wait(lambda: not server.ours(), 10), server.ours()
     finally:
         server.stop()
+
+
+def test_the_command_guards_the_server_before_any_page_runs(tmp_path):
+    """Started as `massage-coach`, the Host check and the Starlette fix hold from the very first
+    request, before any browser has loaded a page (so before app.py has run)."""
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    server = Server(home, tmp, launcher=True)
+    try:
+        assert request(server.port, "evil.example:80").status == 403
+        ok = request(server.port, f"localhost:{server.port}", "/favicon.png")
+        assert ok.status == 200
+        assert ok.getheader("X-Frame-Options") == "SAMEORIGIN"
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log_path.read_text()

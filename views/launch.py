@@ -5,9 +5,10 @@
     massage-coach track VIDEO --out F [...] the same as `python -m tracker track VIDEO --out F [...]`
     massage-coach models [--from-wheel F]  prepare the model cache (`python -m tracker.models`)
 
-Opening the app this way applies the Starlette fix (views/compat.py) before the server starts,
-so its very first answers (the browser asks for /favicon.png before the page's script runs)
-do not fail; `streamlit run app.py` works too, but applies it only when the page first runs.
+Opening the app this way applies the Starlette fix and the Host guard (views/compat.py) before
+the server starts, so its very first answers (the browser asks for /favicon.png before the page's
+script runs) neither fail nor go to a name other than localhost; `streamlit run app.py` works
+too, but applies them only when the page first runs.
 """
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ def run_app(options: list[str]) -> int:
     from views import compat
 
     compat.patch_streamlit_gzip()  # before the server answers anything
+    compat.guard_server()  # the Host check and anti-framing headers from the first request on
+    from tracker import filestore
+
+    filestore.sweep_once()  # what a killed server left (recordings, uploads) goes before it starts
     from streamlit.web import cli
 
     try:
