@@ -30,6 +30,24 @@ class SampleSpec:
     fps: int = 30
 
 
+
+def spine_drifts(sim, spine_cm: float) -> list[dict]:
+    """Each run of frames with a palm over the spine: its start, end and the regions of the back
+    (feedback.safety.region) the palm nearest the spine passed over."""
+    from feedback.safety import region
+    from studio.hand_model import PALM_IDS
+
+    over = np.asarray(sim.over_spine, bool)
+    d = np.diff(np.r_[0, over.astype(np.int8), 0])
+    palm = sim.hands_back[:, :, list(PALM_IDS), :].mean(axis=2)  # (hand, frame, xyz), cm in the back's frame
+    out = []
+    for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):
+        idx = np.arange(a, b)
+        hand = int(np.argmin(np.abs(palm[:, idx, 0]).mean(axis=1)))
+        regions = sorted({region(float(v)) for v in palm[hand, idx, 1] / spine_cm})
+        out.append({"start": round(float(sim.t[a]), 4), "end": round(float(sim.t[b - 1]), 4), "regions": regions})
+    return out
+
 def _seg(kind, dur, drifts=()):
     return Segment(kind, dur, list(drifts))
 
@@ -94,6 +112,7 @@ def render_sample(spec: SampleSpec, out_dir: Path, fps: int | None = None, width
         "frames": [{"t": round(float(t), 4), "label": str(lab), "over_spine": bool(o)}
                    for t, lab, o in zip(sim.t, sim.labels, sim.over_spine)],
         "strokes": sorted(sim.strokes, key=lambda s: s["start"]),
+        "spine_drifts": spine_drifts(sim, rig.spine_cm),
     }
     (out_dir / f"{spec.name}.truth.json").write_text(json.dumps(truth))
     # The spine calibration a user would have made for this camera set-up (see pipeline.sidecar_spine).

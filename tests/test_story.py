@@ -11,7 +11,7 @@ import pytest
 
 from feedback import coverage, flow, story
 from feedback.report import summarise
-from feedback.safety import SpineEvent, region
+from feedback.safety import SpineEvent
 from feedback.spine import SpineLine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,28 +64,14 @@ def test_no_hands_means_no_contact_advice():
 # -- against the samples' truth (real pixels) -----------------------------------------------------
 
 def _truth_drift(name: str) -> tuple[float, float, set[str]]:
-    """Start, end and the regions the drifting palm passed over, re-simulated from the sample's
-    own seed by the generator that rendered it (the truth file has frames, not places)."""
-    from studio.__main__ import SAMPLES as SPECS
-    from studio.hand_model import PALM_IDS
-    from studio.render import random_look
-    from studio.session import Noise, Rig, random_camera, simulate
-
-    spec = next(s for s in SPECS if s.name == name)
-    rng = np.random.default_rng(spec.seed)
-    body, _, hand_look = random_look(rng)
-    cam = random_camera(rng, body.spine_length_cm, 640, 480, spec.azimuth_deg, spec.distance, spec.elevation)
-    rig = Rig(cam, body.spine_length_cm, (hand_look.size, hand_look.size), 30.0)
-    quiet = Noise(jitter=0, wobble=0, miss_rate=0, gap_rate=0, timestamp_jitter=0, drop_frames=0, handedness_swap=0)
-    sim = simulate(list(spec.script), rig, rng, quiet)
+    """Start, end and the regions the drifting palm passed over, as the renderer recorded them
+    in the sample's truth file (studio.__main__.spine_drifts)."""
     truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
+    (drift,) = truth["spine_drifts"]
     over = np.array([f["over_spine"] for f in truth["frames"]])
-    assert np.array_equal(over, sim.over_spine), "re-simulation differs from the rendered truth"
-    idx = np.flatnonzero(over)
-    palm = sim.hands_back[:, :, list(PALM_IDS), :].mean(axis=2)
-    hand = int(np.argmin(np.abs(palm[:, idx, 0]).mean(axis=1)))
-    along = palm[hand, idx, 1] / rig.spine_cm
-    return float(sim.t[idx[0]]), float(sim.t[idx[-1]]), {region(float(a)) for a in along}
+    t = np.array([f["t"] for f in truth["frames"]])
+    assert abs(t[over][0] - drift["start"]) < 1e-3 and abs(t[over][-1] - drift["end"]) < 1e-3
+    return drift["start"], drift["end"], set(drift["regions"])
 
 
 @pytest.fixture(scope="module")
