@@ -186,6 +186,10 @@ def run(plan: Plan, sample: Path, info: tuple[int, int, float, int], say) -> dic
         rows.append(r)
         say(f"  {r['resolution']:10s}  {mc:10d}  {stride:6d}  {r['frames']:6d}  {r['video_s']:7.1f}  "
             f"{r['wall_s']:6.2f}  {r['cpu_s']:5.1f}  {r['x_realtime']:11.2f}")
+    r = video.review_on_every_core(sample, spine)  # the whole sample, the command line's way
+    say(f"  command line (analyse_path, tracked in parts on every core): {r['frames']} frames, "
+        f"{r['wall_s']:.2f} s wall, {r['x_realtime']:.2f}x real time")
+    res["review_every_core"] = r
     busy("review")
     res["review"] = rows
     # The target is for a 30 fps recording: frames of video handled per second / 30.

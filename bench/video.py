@@ -149,3 +149,16 @@ def review(path: Path, spine: SpineLine, model_complexity: int, stride: int, max
     return {"resolution": f"{src.width}x{src.height}", "video_fps": round(src.fps, 3),
             "model_complexity": model_complexity, "stride": stride, "frames": done, "video_s": video_s,
             "wall_s": wall, "cpu_s": cpu, "x_realtime": video_s / wall, "analysed_fps": done / wall}
+
+
+def review_on_every_core(path: Path, spine: SpineLine) -> dict:
+    """The command line's review (feedback.pipeline.analyse_path): the recording tracked in parts
+    on every core (tracker/parallel.py), then analysed; timed end to end, child processes included."""
+    from feedback.pipeline import analyse_path
+
+    flag = ",".join(f"{v:.6f}" for v in (*spine.head, *spine.sacrum))
+    t0 = time.perf_counter()
+    result = analyse_path(path, spine_flag=flag)
+    wall = time.perf_counter() - t0
+    video_s = result.expected_frames / result.fps if result.expected_frames else result.report.summary["duration_s"]
+    return {"frames": result.frames, "video_s": video_s, "wall_s": wall, "x_realtime": video_s / wall}
