@@ -6,6 +6,8 @@ device not found"), which a learner cannot act on. This tiny component asks the 
 """
 from __future__ import annotations
 
+import streamlit as st
+
 _DOC = """<div id="camera-note" style="font:14px 'Source Sans Pro',sans-serif;line-height:1.4;color:#555"></div>
 <script>
 (function () {
@@ -33,6 +35,4 @@ _DOC = """<div id="camera-note" style="font:14px 'Source Sans Pro',sans-serif;li
 
 
 def camera_note() -> None:
-    import streamlit.components.v1 as components
-
-    components.html(_DOC, height=64)
+    st.iframe(_DOC, height=64)  # an HTML string: embedded as the iframe's document

@@ -86,10 +86,8 @@ def toggles() -> tuple[bool, bool]:
 
 def player(tones: int, spoken: int, text: str, tone_on: bool, speech_on: bool) -> None:
     """Render the player; it plays the sounds numbered above those it already played."""
-    import streamlit.components.v1 as components
-
     want = {"tones": int(tones), "spoken": int(spoken), "text": str(text or ""), "toneOn": bool(tone_on),
             "speechOn": bool(speech_on)}
     label = "Sound on" if tone_on or speech_on else "Sound off"
     doc = _TEMPLATE.replace("__WANT__", json.dumps(want).replace("</", "<\\/")).replace("__LABEL__", html.escape(label))
-    components.html(doc, height=20)
+    st.iframe(doc, height=20)  # an HTML string: embedded as the iframe's document
