@@ -17,12 +17,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.test_live_browser import CHROMIUM, FLAGS, free_port
+from tests.test_live_browser import CHROMIUM, FLAGS, free_port, wait_until_serving
 from views.compat import host_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,17 +54,7 @@ class Server:
             [*start, "--server.port", str(self.port),
              "--server.address", "localhost", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start:\n" + self.log_path.read_text()[-3000:])
-            time.sleep(0.3)
+        wait_until_serving(self.url, self.proc, self.log_path)
 
     def threads(self) -> list[str]:
         names = []
