@@ -16,6 +16,7 @@ from tracker.console import (  # first: quiets OpenCV before it loads
 )
 
 from .spine import SpineError
+from .story import plural
 
 
 def _fail(message: str) -> int:
@@ -89,7 +90,7 @@ def describe(s: dict) -> str:
     for problem in s.get("camera", {}).get("problems", []):
         lines.append(f"  camera check: {problem['message']}")
     sp = s["spine"]
-    lines.append(f"  hands over the spine: {sp['events']} times, {sp['seconds_over']:.1f} s in all")
+    lines.append(f"  hands over the spine: {plural(sp['events'], 'time')}, {sp['seconds_over']:.1f} s in all")
     return "\n".join(lines)
 
 
