@@ -117,16 +117,10 @@ def _check(name: str, data: bytes, where: str) -> None:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    from .filestore import write_bytes
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_bytes(path, data)
 
 
 def bundle_bytes(members: dict[str, bytes]) -> bytes:
