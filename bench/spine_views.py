@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from feedback.spine_auto import CONFIRM_AT, ConfidenceModel, fuse
+from feedback.spine_auto import CONFIRM_AT, ConfidenceModel, fuse, model
 from feedback.spine_from_hands import estimate_from_hands
 from feedback.spine_score import score_line
 from tracker.trackfile import read_track
@@ -70,6 +70,9 @@ def evaluate(rs: list[dict], confidence: ConfidenceModel | None = None) -> list[
         r["good"] = bool(r["score"] is not None and r["score"].good)
         # The hands' evidence alone, through the same calibrated model (no stills).
         r["hands_auto"] = None if r["hands"] is None else fuse(r["hands"], None, None, r["w"], r["h"], confidence)
+        # The model's own P(good) for the hands alone, before the product's cap (HANDS_ALONE_CAP).
+        r["hands_p"] = 0.0 if r["hands_auto"] is None or r["hands_auto"].points is None \
+            else (confidence or model())(r["hands_auto"].features)
     return rs
 
 
@@ -90,10 +93,11 @@ def table(rs: list[dict]) -> str:
         conf = np.array([r["auto"].confidence for r in s])
         good = np.array([r["good"] for r in s])
         hi = conf >= CONFIRM_AT
-        hs = [r for r in s if r["hands_auto"] is not None and r["hands_auto"].confident]
+        hs = [r for r in s if r["hands_p"] >= CONFIRM_AT]
         hs_good = sum(bool(r["hands_only_good"]) for r in hs)
         if stage is not None:
-            hands_line.append(f"{stage:.0f} s: hands alone, sure {len(hs)}, good&sure {hs_good}, wrong&sure "
+            hands_line.append(f"{stage:.0f} s: hands alone (model P >= {CONFIRM_AT}, before the no-picture cap), "
+                              f"sure {len(hs)}, good&sure {hs_good}, wrong&sure "
                               f"{len(hs) - hs_good}, asked {n - len(hs)}; any line good {ho} of {n}")
         lines.append(f"{'still' if stage is None else f'{stage:.0f} s':6s} {n:4d}  {len(sure):10d}  {good_sure:4d}  "
                      f"{asked:5d}  {wrong_sure:10d}  {head:4d}/{len(line_good):<4d}       {ho:4d}        "
@@ -117,8 +121,13 @@ def main(argv: list[str]) -> int:
     cmd, root = argv[0], Path(argv[1])
     if cmd == "fit":
         rs = evaluate(rows(root, "tune"), ConfidenceModel({}))
-        feats = [r["auto"].features for r in rs if r["auto"].points is not None]
-        good = [r["good"] for r in rs if r["auto"].points is not None]
+        # Each view twice: with the stills' evidence and with the hands alone (a track file
+        # without pictures, or a live session before the pose is in), so both are calibrated.
+        fused = [(r["auto"], r["good"]) for r in rs if r["auto"].points is not None]
+        alone = [(r["hands_auto"], bool(r["hands_only_good"])) for r in rs
+                 if r["hands_auto"] is not None and r["hands_auto"].points is not None]
+        feats = [a.features for a, _ in fused + alone]
+        good = [g for _, g in fused + alone]
         m = ConfidenceModel.fit(feats, good)
         m.save()
         print(json.dumps(m.weights, indent=1))

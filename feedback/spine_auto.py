@@ -36,10 +36,15 @@ MODEL_PATH = Path(__file__).with_name("spine_confidence.json")
 
 FEATURES = ("bias", "hands", "straightness", "pairs", "head_votes", "head_score", "pose", "pose_agree",
             "pose_axis_cos", "pose_head", "outline_axis_cos", "disagree", "head_conflict", "hands_axis_off",
-            "pose_angle_off")
+            "pose_angle_off", "fingers", "hands_head_conflict", "coverage")
 # When the strokes and a pose found in the turned stills disagree about the line or its head
 # end, the line is not given as found, whatever the fitted model says (too few such views to learn it from).
 DISAGREE_CAP = 0.6
+# The strokes alone cannot tell a massage given toward the head from one given toward the feet
+# with the hands turned round (wrong-way glides, or work from the head of the table): both the
+# glides and the fingers then point to the feet. Without a picture to check the head end
+# against, a line from the hands alone is never given as found.
+HANDS_ALONE_CAP = 0.85
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,11 @@ def features(hands: HandsEvidence | None, pose: ImageEvidence | None, outline: I
         f["pairs"] = float(np.log1p(hands.pairs) / 5.0)
         f["head_votes"] = float(np.log1p(hands.features.get("glides", 0)) / 3.0)
         f["head_score"] = hands.head_score
+        f["fingers"] = abs(hands.finger_score)
+        f["hands_head_conflict"] = float(hands.head_conflict)
+        # How much of the back the hands have covered, in palm sizes (a back is about 6-8): the
+        # line's ends and midpoint are only as good as this; its direction is good much earlier.
+        f["coverage"] = min(float(hands.features.get("extent_palms", 0.0)) / 8.0, 1.5)
         # The midpoints' axis against the glides' axis: apart when the hands work unevenly.
         f["hands_axis_off"] = float(np.degrees(np.arccos(min(1.0, hands.axis_agreement)))) / 20.0
         if pose_pts is not None:
@@ -165,8 +175,10 @@ def fuse(hands: HandsEvidence | None, pose: ImageEvidence | None, outline: Image
     if line is None:
         return AutoSpine(None, 0.0, "none", "no person lying face down was found, and no strokes to learn from", f)
     p = (confidence or model())(f)
-    if f["disagree"] or f["head_conflict"]:
+    if f["disagree"] or f["head_conflict"] or f["hands_head_conflict"]:
         p = min(p, DISAGREE_CAP)
+    if source == "hands" and not f["pose"]:
+        p = min(p, HANDS_ALONE_CAP)
     if p >= CONFIRM_AT:
         reason = f"spine line found from the {source.replace('+', ' and the ')} ({p:.0%} sure)"
     elif source == "pose":
@@ -174,8 +186,14 @@ def fuse(hands: HandsEvidence | None, pose: ImageEvidence | None, outline: Image
     elif f["head_conflict"]:
         reason = (f"the strokes and the picture disagree about which end is the head ({p:.0%} sure): "
                   "glides running toward the hips?")
+    elif f["hands_head_conflict"]:
+        reason = (f"the glides run one way and the fingers point the other ({p:.0%} sure): "
+                  "glides running toward the hips, or work from the head of the table?")
     elif f["disagree"]:
         reason = f"the strokes and the picture disagree about the spine line ({p:.0%} sure)"
+    elif source == "hands" and not f["pose"]:
+        reason = (f"a spine line from the strokes alone ({p:.0%} sure): with no picture of the person "
+                  "to check which end is the head, please confirm it")
     else:
         reason = f"the strokes so far give only a rough spine line ({p:.0%} sure)"
     return AutoSpine(line, p, source, reason, f)

@@ -9,11 +9,12 @@ or at its head, 60-160 cm from the back, light from dim to full) with its true s
   landmarks never went through MediaPipe: that part of the evidence did not see pixels;
 - `truth.json`: the true spine (normalised image coordinates) and how the view was made.
 
-The seed sets are disjoint (tune: 1000+, heldout: 5000+, final: 7000+, final2: 9000+). The held-out views
+The seed sets are disjoint (tune: 1000+, heldout: 5000+, final: 7000+, final2: 9000+, final3: 11000+). The held-out views
 (heldout and final) also use a separately written motion family (`_other_motion`, not
 studio.choreography), so that the hands-based estimate is scored on strokes it was not tuned
 on. `final` exists because `heldout`, once looked at, was used to diagnose failures; `final2`
-because the hands' estimate changed after `final` was looked at (README).
+because the hands' estimate changed after `final` was looked at, `final3` because the head end
+and the confidence changed after `final2` was looked at (README).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from .render import compose, exposure_gain, random_look
 from .scene import render_background
 from .session import Noise, Rig, Segment, observe, simulate
 
-SEEDS = {"tune": 1000, "heldout": 5000, "final": 7000, "final2": 9000}
+SEEDS = {"tune": 1000, "heldout": 5000, "final": 7000, "final2": 9000, "final3": 11000}
 WIDTH, HEIGHT, FPS, MASSAGE_S = 480, 360, 15.0, 40.0
 STILL_TIMES = (3.0, 14.0, 27.0)
 

@@ -1,6 +1,7 @@
 """The automatic spine line: each estimator, the fusion and its confidence, the live refiner."""
 from __future__ import annotations
 
+import dataclasses
 import cv2
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from feedback.spine_from_image import ImageEvidence, outline_axis, rotate, spine
 from feedback.spine_score import score_line
 from studio.session import Segment, random_rig, simulate
 from tracker.body import Torso
-from tracker.types import SpinePoints
+from tracker.types import PALM, Hand, HandFrame, SpinePoints
 
 W, H = 640, 480
 
@@ -60,19 +61,45 @@ def test_hands_find_the_line_and_the_head_end_from_effleurage(effleurage):
         assert ev.head_score > 0.5 and ev.features["glides"] >= 3
 
 
-def test_the_head_end_comes_from_the_glides_not_from_the_picture():
-    # The wrong-way stroke presses down and returns up: the estimate must flip with it.
-    sim = _sim(41, [Segment("wrong_way", 25)])
+@pytest.mark.parametrize("seed", [41, 42])
+def test_wrong_way_strokes_are_never_a_confident_line(seed):
+    # Wrong-way effleurage presses down and returns up. Seed 41 keeps the fingers toward the head
+    # (the glides and the fingers disagree); seed 42 turns the hands round as well (both point
+    # to the feet: from the hands alone that is a massage given the other way up).
+    sim = _sim(seed, [Segment("wrong_way", 25)])
     ev = estimate_from_hands(sim.frames, W, H)
     s = score_line(ev.points, sim.spine, W, H)
-    assert s.line_good and not s.head_right
+    assert s.line_good
+    if seed == 41:
+        assert ev.head_conflict and ev.head_score == 0.0
+    else:
+        assert not ev.head_conflict and not s.head_right
+    alone = fuse(ev, None, None, W, H)
+    assert not alone.confident
+    # With the picture's pose of the real body, the head-end conflict is seen: asked again.
+    checked = fuse(ev, _pose_ev(sim.spine), None, W, H)
+    assert not checked.confident and (checked.features["head_conflict"] or checked.features["hands_head_conflict"])
 
 
-def test_kneading_alone_gives_a_line_but_no_head_end():
+def test_kneading_gives_a_line_and_the_fingers_give_its_head_end():
+    # No glide says which end is the head; the fingers, pointing up and across the back, do.
     sim = _sim(42, [Segment("petrissage", 25)])
     ev = estimate_from_hands(sim.frames, W, H)
-    assert ev.points is not None
-    assert ev.head_score < 0.3
+    s = score_line(ev.points, sim.spine, W, H)
+    assert ev.features["glides"] == 0 and s.good and ev.finger_score > 0.3
+    # The same kneading with every hand turned round about its palm (fingers toward the feet):
+    # the line stays, its head end follows the fingers.
+    turned = [HandFrame(f.t, [_turned(h) for h in f.hands]) for f in sim.frames]
+    flipped = score_line(estimate_from_hands(turned, W, H).points, sim.spine, W, H)
+    assert flipped.line_good and not flipped.head_right
+
+
+def _turned(hand: Hand) -> Hand:
+    """The hand turned half round about its palm centre, in pixels (aspect kept)."""
+    lm = hand.landmarks.copy()
+    c = lm[list(PALM), :2].mean(axis=0)
+    lm[:, :2] = 2 * c - lm[:, :2]  # a half turn keeps the aspect: no pixel scaling needed
+    return Hand(lm, hand.handedness, hand.score)
 
 
 def test_hands_need_both_hands_and_some_seconds(effleurage):
@@ -141,7 +168,8 @@ def _pose_ev(pts, agree=10, tries=12):
 
 def test_fusion_takes_the_head_end_from_the_pose_when_the_strokes_do_not_say():
     sim = _sim(42, [Segment("petrissage", 25)])
-    hands = estimate_from_hands(sim.frames, W, H)
+    # Kneading with the fingers straight across the back: no glide and no finger says where the head is.
+    hands = dataclasses.replace(estimate_from_hands(sim.frames, W, H), head_score=0.0, finger_score=0.0)
     truth = sim.spine
     found = fuse(hands, _pose_ev(truth), None, W, H)
     assert found.source == "hands+pose"
