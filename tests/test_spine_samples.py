@@ -49,9 +49,9 @@ def test_without_its_calibration_the_sample_gets_a_good_line_and_the_same_spine_
     assert cal["line"]["source"] == "calibration"
     if name == "mini_session":
         # Its one drift is borderline: the palm stays about 0.65 palm sizes from the spine (the
-        # alert enters at 0.575), below the threshold in 8 of 59 frames with the calibration and
-        # 7 with the found line (0.7 degrees and 3.7% of the spine off), so the found line may
-        # miss it. More than that would be a real difference.
+        # alert enters at 0.575), below the threshold in about 8 of 59 frames, so a found line
+        # 0.7 degrees and 3.7% of the spine off may count it or miss it (measured: 1 event, 1.8 s,
+        # as with the calibration). More than one event apart would be a real difference.
         assert abs(auto["events"] - cal["events"]) <= 1
         assert abs(auto["seconds_over"] - cal["seconds_over"]) <= 2.0
     else:
