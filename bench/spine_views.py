@@ -1,7 +1,8 @@
 """Score the automatic spine line on rendered views (studio.spineviews).
 
-    python -m bench.spine_views fit DIR       fit the confidence model on DIR/tune, write it
-    python -m bench.spine_views report DIR SET  figures on DIR/SET (SET = tune or heldout)
+    python -m bench.spine_views fit DIR [SETS]  fit the confidence model on DIR/SET for each of
+                                                the comma-separated SETS (default tune), write it
+    python -m bench.spine_views report DIR SET  figures on DIR/SET
 
 Per view: the still-only line (pose and outline on the 3 stills: real pixels through
 MediaPipe) and the fused line after 10, 20 and 40 s of massage (hands from the view's
@@ -56,7 +57,7 @@ def rows(root: Path, name: str) -> list[dict]:
         for stage in STAGES:
             hands = None if stage is None else estimate_from_hands(frames, w, h, stage)
             hands_only = None if hands is None or hands.points is None else score_line(hands.points, true, w, h)
-            out.append({"view": v.name, "stage": stage, "where": truth["where"], "light": truth["light"],
+            out.append({"view": v.name, "set": name, "stage": stage, "where": truth["where"], "light": truth["light"],
                         "hands": hands, "pose": pose, "outline": outline, "w": w, "h": h, "truth": true,
                         "hands_only_good": None if hands_only is None else hands_only.good})
     return out
@@ -120,7 +121,8 @@ def reliability(rs: list[dict]) -> str:
 def main(argv: list[str]) -> int:
     cmd, root = argv[0], Path(argv[1])
     if cmd == "fit":
-        rs = evaluate(rows(root, "tune"), ConfidenceModel({}))
+        sets = (argv[2] if len(argv) > 2 else "tune").split(",")
+        rs = evaluate([r for name in sets for r in rows(root, name)], ConfidenceModel({}))
         # Each view twice: with the stills' evidence and with the hands alone (a track file
         # without pictures, or a live session before the pose is in), so both are calibrated.
         fused = [(r["auto"], r["good"]) for r in rs if r["auto"].points is not None]
@@ -131,9 +133,11 @@ def main(argv: list[str]) -> int:
         m = ConfidenceModel.fit(feats, good)
         m.save()
         print(json.dumps(m.weights, indent=1))
-        rs = evaluate(rs, m)
-        print(table(rs))
-        print(reliability(rs))
+        for name in sets:
+            part = evaluate([r for r in rs if r["set"] == name], m)
+            print(f"{name}: {len({r['view'] for r in part})} views (fitted on)")
+            print(table(part))
+            print(reliability(part))
         return 0
     rs = evaluate(rows(root, argv[2]))
     print(f"{argv[2]}: {len({r['view'] for r in rs})} views")

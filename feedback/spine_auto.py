@@ -36,7 +36,7 @@ MODEL_PATH = Path(__file__).with_name("spine_confidence.json")
 
 FEATURES = ("bias", "hands", "straightness", "pairs", "head_votes", "head_score", "pose", "pose_agree",
             "pose_axis_cos", "pose_head", "outline_axis_cos", "disagree", "head_conflict", "hands_axis_off",
-            "pose_angle_off", "fingers", "hands_head_conflict", "coverage")
+            "pose_angle_off", "fingers", "hands_head_conflict", "coverage", "pose_neck_agree")
 # When the strokes and a pose found in the turned stills disagree about the line or its head
 # end, the line is not given as found, whatever the fitted model says (too few such views to learn it from).
 DISAGREE_CAP = 0.6
@@ -112,6 +112,8 @@ def features(hands: HandsEvidence | None, pose: ImageEvidence | None, outline: I
                 elif hands.head_score < HEAD_FROM_HANDS and pose_says:
                     source = "hands+pose"
                 f["pose_head"] = 1.0 if c > 0 else -1.0
+                if c > 0:
+                    f["pose_neck_agree"] = _neck_agreement(line, pose_pts, scale)
                 if c < 0 and pose_says:
                     f["head_conflict"] = 1.0  # glides one way, body the other: a wrong-way stroke?
     elif pose_pts is not None:
@@ -121,6 +123,16 @@ def features(hands: HandsEvidence | None, pose: ImageEvidence | None, outline: I
     if line is not None and outline is not None and outline.points is not None:
         f["outline_axis_cos"] = abs(float(_dir(line, scale) @ _dir(outline.points, scale)))
     return line, source, f
+
+
+def _neck_agreement(line: SpinePoints, pose: SpinePoints, scale: np.ndarray) -> float:
+    """The pose's neck (mid-shoulders, its most reliable point: along the line within about 2%
+    of the spine in views from beside the table) against the line's head end, along the line:
+    an independent check of where the strokes put the line's ends, which they know least well.
+    1 = the same place, 0 = 10% of the line's length or more apart."""
+    vec = (np.asarray(line.head) - np.asarray(line.sacrum)) * scale
+    off = abs(float(((np.asarray(pose.head) - np.asarray(line.head)) * scale) @ vec)) / max(float(vec @ vec), 1e-9)
+    return max(0.0, 1.0 - off / 0.1)
 
 
 class ConfidenceModel:

@@ -9,7 +9,8 @@ or at its head, 60-160 cm from the back, light from dim to full) with its true s
   landmarks never went through MediaPipe: that part of the evidence did not see pixels;
 - `truth.json`: the true spine (normalised image coordinates) and how the view was made.
 
-The seed sets are disjoint (tune: 1000+, heldout: 5000+, final: 7000+, final2: 9000+, final3: 11000+). The held-out views
+The seed sets are disjoint (tune: 1000+, heldout: 5000+, final: 7000+, final2: 9000+, final3: 11000+,
+famc: 13000+). The held-out views
 (heldout and final) also use a separately written motion family (`_other_motion`, not
 studio.choreography), so that the hands-based estimate is scored on strokes it was not tuned
 on. `final` exists because `heldout`, once looked at, was used to diagnose failures; `final2`
@@ -33,7 +34,9 @@ from .render import compose, exposure_gain, random_look
 from .scene import render_background
 from .session import Noise, Rig, Segment, observe, simulate
 
-SEEDS = {"tune": 1000, "heldout": 5000, "final": 7000, "final2": 9000, "final3": 11000}
+SEEDS = {"tune": 1000, "heldout": 5000, "final": 7000, "final2": 9000, "final3": 11000, "famc": 13000}
+# Motion family per set: "a" studio.choreography, "b" _other_motion, "c" studio.spinemotion_c.
+FAMILY = {"tune": "a", "heldout": "b", "final": "b", "final2": "b", "final3": "b", "famc": "c"}
 WIDTH, HEIGHT, FPS, MASSAGE_S = 480, 360, 15.0, 40.0
 STILL_TIMES = (3.0, 14.0, 27.0)
 
@@ -116,7 +119,9 @@ def _other_motion(rng: np.random.Generator, spine_cm: float, t: np.ndarray) -> M
     return m
 
 
-def make_view(seed: int, heldout: bool, out: Path) -> dict:
+def make_view(seed: int, heldout: bool | str, out: Path) -> dict:
+    """One view; `heldout` is the motion family: False or "a" (tune), True or "b", or "c"."""
+    family = {False: "a", True: "b"}.get(heldout, heldout)
     rng = np.random.default_rng(seed)
     body, look, hand_look = random_look(rng)
     # Light from dim to full: the camera's auto exposure only partly makes up for it.
@@ -131,9 +136,11 @@ def make_view(seed: int, heldout: bool, out: Path) -> dict:
     head_px, _ = cam.project(np.array([[0.0, L, 0.0], [0.0, 0.0, 0.0]]))
     spine = SpinePoints((head_px[0, 0] / WIDTH, head_px[0, 1] / HEIGHT),
                         (head_px[1, 0] / WIDTH, head_px[1, 1] / HEIGHT))
-    if heldout:
+    if family in ("b", "c"):
+        from .spinemotion_c import third_motion
+
         t = np.arange(int(MASSAGE_S * FPS)) / FPS
-        motion = _other_motion(rng, L, t)
+        motion = (_other_motion if family == "b" else third_motion)(rng, L, t)
         hands = np.stack([hand_landmarks(motion, h, hand_look.size) for h in (0, 1)])
         visible = motion.visible
         frames, _ = observe(t, hands, visible, cam, rng, noise)
@@ -158,7 +165,7 @@ def make_view(seed: int, heldout: bool, out: Path) -> dict:
         frame = compose(background, hs, cam, rng, noise_sigma=2.0, exposure=gain)
         cv2.imwrite(str(out / f"still_{k}.png"), frame)
     write_track(out / "track.jsonl", TrackHeader(WIDTH, HEIGHT, FPS, None), frames)
-    truth = {"seed": seed, "set": "held-out family" if heldout else "tune", "where": where,
+    truth = {"seed": seed, "set": {"a": "tune", "b": "held-out family", "c": "third family"}[family], "where": where,
              "distance_cm": round(dist, 1),
              "light": round(look.light_intensity, 3), "skin": list(body.skin_bgr), "sheet": list(look.sheet_bgr),
              "sleeve": None if hand_look.sleeve_bgr is None else list(hand_look.sleeve_bgr),
@@ -174,7 +181,7 @@ def make_set(name: str, count: int, out: Path) -> list[Path]:
     for i in range(count):
         d = out / name / f"{base + i:05d}"
         if not (d / "truth.json").exists():
-            make_view(base + i, name != "tune", d)
+            make_view(base + i, FAMILY[name], d)
         dirs.append(d)
     return dirs
 
