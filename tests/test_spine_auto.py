@@ -270,3 +270,31 @@ def test_resting_hands_give_no_line(effleurage):
     f = next(f for f in effleurage[0].frames if len(f.hands) == 2)
     still = [type(f)(i / 15, f.hands) for i in range(60)]  # the same two hands for 4 s
     assert estimate_from_hands(still, W, H).points is None
+
+
+def test_the_pose_neck_where_the_strokes_end_raises_the_confidence(effleurage):
+    sim = effleurage[0]
+    hands = estimate_from_hands(sim.frames, W, H)
+    h, s = np.array(hands.points.head), np.array(hands.points.sacrum)
+    same = fuse(hands, _pose_ev(hands.points), None, W, H)
+    # A pose on the same line whose shoulders sit 15% of the line farther toward the head.
+    off = fuse(hands, _pose_ev(SpinePoints(tuple(h + 0.15 * (h - s)), tuple(s))), None, W, H)
+    assert same.features["pose_neck_agree"] == pytest.approx(1.0)
+    assert off.features["pose_neck_agree"] == 0.0
+    assert same.confidence > off.confidence
+
+
+def test_the_third_motion_family_works_one_side_and_rests_a_hand():
+    from studio.spinemotion_c import third_motion
+
+    t = np.arange(600) / 15
+    seen = {"same_side": False, "resting": False}
+    for seed in range(6):
+        m = third_motion(np.random.default_rng(seed), 50.0, t)
+        u = m.palm[..., 0]
+        seen["same_side"] |= bool((np.sign(u[0]) == np.sign(u[1])).mean() > 0.1)
+        speed = np.linalg.norm(np.diff(m.palm, axis=1), axis=2) * 15
+        seen["resting"] |= bool(((speed[0] < 0.5) & (speed[1] > 5)).mean() > 0.1
+                                or ((speed[1] < 0.5) & (speed[0] > 5)).mean() > 0.1)
+        assert m.visible.mean() > 0.7 and np.isfinite(m.palm).all()
+    assert all(seen.values()), seen
