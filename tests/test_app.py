@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from feedback import calibration, guide
+from coaching import calibration
+from feedback import guide
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
@@ -254,7 +255,7 @@ def test_calibration_refuses_points_it_cannot_use(coach_home):
 def test_overlay_draws_the_spine_band_red_while_over_the_spine():
     from feedback.analyzer import FrameResult
     from feedback.coach import Cue
-    from feedback.overlay import draw_overlay
+    from drawing.overlay import draw_overlay
     from feedback.spine import SpineLine
 
     spine = SpineLine((0.8, 0.5), (0.2, 0.5), 640, 480)

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from feedback import calibration
-from feedback.calibration import CalibrationError
+from coaching import calibration
+from coaching.calibration import CalibrationError
 from feedback.pipeline import InputError, sidecar_spine
 from studio.session import Segment, random_rig, simulate
 from tracker.trackfile import write_track

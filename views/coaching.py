@@ -8,7 +8,7 @@ import streamlit as st
 
 from feedback import coverage as cov_mod
 from feedback import flow, guide, story
-from feedback.overlay import TECHNIQUE_COLORS
+from drawing.colors import TECHNIQUE_COLORS
 
 BOX = {"alert": st.error, "warn": st.warning, "info": st.info, "ok": st.success}
 KIND_TEXT = {"spine": "Spine", "wrong_way": "Wrong way", "contact": "Contact", "cue": "Cue", "stroke": "Stroke"}

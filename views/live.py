@@ -1,7 +1,7 @@
 """Live practice page: the webcam through the coach, with the time per technique beside it.
 
 The video runs through streamlit-webrtc: `LiveSession.callback` is called in a worker thread for
-each frame (no st.* there); it runs the FrameProcessor, the Coach and the overlay, and leaves
+each frame (no st.* there); it runs the coaching Session and the overlay, and leaves
 what the page shows in the session under a lock. The page reads it every second while playing.
 When the stream stops, the measurement is finished into a report that stays on the page.
 """
@@ -12,20 +12,18 @@ import datetime as dt
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 import streamlit as st
 
-from feedback import calibration, guide
-from feedback.coach import Coach
-from feedback.coverage import HandTrace
+from coaching import calibration
+from coaching.session import Session, SessionResult
+from drawing.overlay import draw_message, draw_overlay, draw_proposal
+from feedback import guide
 from feedback.routine import Routine
 from feedback.sounds import SoundGate
-from feedback.overlay import draw_message, draw_overlay
-from feedback.report import SessionReport
 from feedback.spine import SpineLine
 from tracker import filestore  # noqa: F401 - first: its atexit then runs after WATCHDOG's
 from feedback.spine_auto import CONFIRM_AT, SpineRefiner
@@ -48,17 +46,6 @@ WORK_TIMEOUT_S = 10.0  # the longest the page waits for the frame worker to fini
 MAX_CLOCK_JUMP_S = 5.0  # a larger jump in the frames' clock is a restarted stream, not a pause
 
 
-@dataclass
-class LiveResult:
-    report: SessionReport
-    video: bytes | None
-    cues: list = field(default_factory=list)
-    frames: int = 0
-    ended_at: str = ""
-    notes: list = field(default_factory=list)   # what the user should know (parts, rescaled frames, errors)
-    trace: HandTrace | None = None              # where the hands worked (the coverage map)
-
-
 class Measurement:
     """One measurement: the analysis, kept across stream drops, and its heavy resources (the
     MediaPipe graph, the recording writer and its private folder), released by `suspend()`
@@ -69,13 +56,8 @@ class Measurement:
     is never held here."""
 
     def __init__(self, points: SpinePoints, level: str, record: bool, size: tuple[int, int]) -> None:
-        from feedback.pipeline import FrameProcessor
-
         self.size = size
-        self.spine = SpineLine.from_points(points, size[0], size[1], "calibration")
-        self.processor = FrameProcessor(self.spine)
-        self.coach = Coach(level)
-        self.trace = HandTrace()
+        self.session = Session(SpineLine.from_points(points, size[0], size[1], "calibration"), level)
         self.refiner = SpineRefiner(size[0], size[1], points)  # a surer line from the strokes
         self.proposal = None  # its proposed line (AutoSpine), drawn until confirmed or dismissed
         self.record = record
@@ -123,21 +105,20 @@ class Measurement:
         self.suspended = False
         if self.frames == 0:  # the first picture, before anything is drawn on it
             _find_body(self.refiner, img.copy())
-        result = self.processor.process(img, t)
-        cue = self.coach.update(result, self.processor.analyzer)
-        self.trace.add(result)
-        draw_overlay(img, result, self.spine, cue)
+        update = self.session.push(img, t)
+        result, cue = update.result, update.cue
+        draw_overlay(img, result, update.spine, cue)
         if self.refiner.push(result.raw) is not None:
             self.proposal = self.refiner.proposal
         if self.proposal is not None:
-            _draw_proposal(img, self.proposal.points)
+            draw_proposal(img, self.proposal.points)
         if self.record:
             if self.writer is None:
                 self._start_part()
             self.writer.write(img, t)
         self.last_t, self.last_wall = t, now
         self.frames += 1
-        return img, result, cue
+        return img, update
 
     def _start_part(self) -> None:
         from tracker.filestore import private_folder
@@ -170,26 +151,32 @@ class Measurement:
         """Releases the MediaPipe graph and ends the recording part (`work` held); the analysis
         stays, and continues if frames come again."""
         try:
-            self.processor.close()
+            self.session.close()
         except Exception:
             LOG.exception("closing the hand tracker")
         self._end_part()
         self.suspended = True
 
-    def finish(self) -> LiveResult | None:
+    def change_spine(self, points: SpinePoints) -> None:
+        """A new line from the next frame on (`work` held): the session goes on, in a new part
+        measured against it; the report covers every part and says where the line changed."""
+        self.session.change_spine(SpineLine.from_points(points, self.size[0], self.size[1], "calibration"))
+        self.refiner = SpineRefiner(self.size[0], self.size[1], points)
+        self.proposal = None
+
+    def finish(self) -> SessionResult | None:
         """The report of everything measured (`work` held); releases everything."""
         self.suspend()
         self.closed = True
         if self.frames == 0:
             return None
-        report = self.processor.analyzer.finish()
-        notes = list(self.notes)
+        result = self.session.finish()
+        notes = list(self.notes) + list(result.spine_notes())
         if self.resized:
             notes.append(f"The camera changed its picture size during the session: {self.resized} frames were "
                          f"scaled to the first size ({self.size[0]}×{self.size[1]}) and measured with the rest.")
         video = join_recording(self.parts, notes)
-        cues = [(round(float(t), 2), c.text, c.severity) for t, c in self.coach.history]
-        return LiveResult(report, video, cues, self.frames, dt.datetime.now().strftime("%H:%M"), notes, self.trace)
+        return replace(result, video=video, notes=tuple(notes), ended_at=dt.datetime.now().strftime("%H:%M"))
 
 
 def join_recording(parts: list[bytes], notes: list[str]) -> bytes | None:
@@ -249,7 +236,7 @@ class LiveSession:
         self.record = False
         self.accepting = False
         self.measurement: Measurement | None = None
-        self.finished: list[LiveResult] = []   # measurements ended without the page (new spine line, ...)
+        self.finished: list[SessionResult] = []   # measurements ended without the page (new spine line, ...)
         self.view: dict = {}                   # what the page shows of the last frame (a new dict per frame)
         self.error: str | None = None
         self.last_frame: np.ndarray | None = None
@@ -264,9 +251,9 @@ class LiveSession:
 
     # -- compatibility views of the measurement ----------------------------------------------
     @property
-    def processor(self):
+    def session(self) -> Session | None:
         m = self.measurement
-        return None if m is None or m.closed else m.processor
+        return None if m is None or m.closed else m.session
 
     @property
     def video_path(self) -> Path | None:
@@ -275,18 +262,28 @@ class LiveSession:
 
     # -- script side -------------------------------------------------------------------------
     def set_points(self, points: SpinePoints | None) -> None:
-        """A new spine line. A measurement in progress on the old line is finished into a report
-        (kept in `finished`, said plainly) and the next frames start a new one on the new line."""
+        """A new spine line. A measurement in progress goes on with it (a new part of the same
+        session: the report covers both and says where the line changed); without a line the
+        measurement is finished into a report (kept in `finished`)."""
         with self.lock:
             if points == self.points:
                 return
             self.points = points
-            old, self.measurement = self.measurement, None
-        result = _finish(old)
-        if result is not None:
-            result.notes.append("This part ended when the spine line changed; the next part uses the new line.")
-            with self.lock:
-                self.finished.append(result)
+            m = self.measurement
+            if points is None:
+                self.measurement = None
+        if points is None:
+            result = _finish(m)
+            if result is not None:
+                with self.lock:
+                    self.finished.append(result)
+            return
+        if m is not None and m.work.acquire(timeout=WORK_TIMEOUT_S):
+            try:
+                if not m.closed:
+                    m.change_spine(points)
+            finally:
+                m.work.release()
 
     def begin(self, level: str, record: bool) -> None:
         with self.lock:
@@ -300,14 +297,14 @@ class LiveSession:
             with self.lock:
                 self.finished.append(result)
 
-    def stop(self) -> LiveResult | None:
+    def stop(self) -> SessionResult | None:
         """Finish the measurement (the stream has stopped). None if nothing was measured."""
         with self.lock:
             self.accepting = False
             m, self.measurement = self.measurement, None
         return _finish(m)
 
-    def take_finished(self) -> list[LiveResult]:
+    def take_finished(self) -> list[SessionResult]:
         with self.lock:
             done, self.finished = self.finished, []
         return done
@@ -386,7 +383,8 @@ class LiveSession:
                 "cue": view.get("cue"), "counts": dict(view.get("counts", {})),
                 "technique_seconds": dict(view.get("technique_seconds", {name: 0.0 for name in guide.TECHNIQUES})),
                 "spine_alerts": view.get("spine_alerts", 0), "cues": list(view.get("cues", [])),
-                "error": self.error,
+                "error": self.error, "hands": view.get("hands", 0),
+                "spine_changes": list(view.get("spine_changes", [])),
                 "since_frame": None if self.last_wall is None else now - self.last_wall,
                 "since_begin": None if self.begun_wall is None else now - self.begun_wall,
                 "fps": fps, "recording": m is not None and m.record and m.frames > 0,
@@ -464,7 +462,7 @@ class LiveSession:
             if m.closed:
                 return img
             try:
-                img, result, cue = m.process(img, t_abs)
+                img, update = m.process(img, t_abs)
             except Exception as e:
                 LOG.exception("frame processing failed")
                 with self.lock:
@@ -472,15 +470,23 @@ class LiveSession:
                 draw_message(img, "Analysis error: press STOP, then START", "alert")
                 return img
             prev = self.view
+            result, cue, session = update.result, update.cue, m.session
+            counters = session.counters()
+            # All from this one frame's update, so the panel shows the moment the overlay shows.
             view = {
-                "frames": m.frames, "label": result.label, "over_spine": result.over_spine, "cue": cue,
-                "counts": dict(m.processor.analyzer.counts), "technique_seconds": dict(m.coach.technique_seconds),
-                "spine_alerts": prev.get("spine_alerts", 0) + (result.over_spine and not prev.get("over_spine")),
-                "cues": [(tt, c) for tt, c in m.coach.history[-6:]],
+                "frames": m.frames, "t": result.t, "label": result.label, "over_spine": result.over_spine,
+                "hands": len(result.hands), "cue": cue,
+                "counts": {"effleurage_up": counters.glides_up, "effleurage_down": counters.wrong_way,
+                           "returns": counters.returns},
+                "technique_seconds": session.technique_seconds(),
+                "spine_alerts": counters.spine_alerts,
+                "cues": session.recent_cues(),
+                "spine_changes": [c.describe() for c in session.spine_changes[1:]],
                 # The camera check of the last seconds, every 15 frames (it looks over a window).
-                "camera": [p.message for p in m.processor.camera_problems()] if m.frames % 15 == 0
+                "camera": [p.message for p in session.camera_problems()] if m.frames % 15 == 0
                 else prev.get("camera", []),
             }
+        result = update.result
         with self.lock:
             self.view = view
             self._fps_times = (self._fps_times + [now])[-30:]
@@ -489,7 +495,7 @@ class LiveSession:
         return img
 
 
-def _finish(m: Measurement | None) -> LiveResult | None:
+def _finish(m: Measurement | None) -> SessionResult | None:
     if m is None:
         return None
     if not m.work.acquire(timeout=WORK_TIMEOUT_S):
@@ -558,25 +564,13 @@ def _find_body(refiner, still: np.ndarray) -> None:
     MediaPipe): the refiner checks the strokes' line against them once they arrive."""
     def run() -> None:
         try:
-            from feedback.pipeline import body_evidence
+            from coaching.spine_policy import body_evidence
 
             refiner.pose, refiner.outline = body_evidence([still])
         except Exception:  # without them the line is just never proposed
             LOG.exception("looking for the person in the picture")
 
     threading.Thread(target=run, name="spine-evidence", daemon=True).start()
-
-
-def _draw_proposal(img: np.ndarray, pts: SpinePoints) -> None:
-    """The proposed line, dashed, with its head end marked, until the user answers."""
-    h, w = img.shape[:2]
-    a = np.array([pts.sacrum[0] * w, pts.sacrum[1] * h])
-    b = np.array([pts.head[0] * w, pts.head[1] * h])
-    for s0 in np.arange(0.0, 1.0, 0.1):
-        p, q = a + (b - a) * s0, a + (b - a) * (s0 + 0.05)
-        cv2.line(img, tuple(int(v) for v in p), tuple(int(v) for v in q), (0, 215, 255), 3, cv2.LINE_AA)
-    cv2.circle(img, tuple(int(v) for v in b), 7, (0, 215, 255), -1, cv2.LINE_AA)
-    draw_message(img, "New spine line from your strokes: confirm it below the video", "warn")
 
 
 def live_session() -> LiveSession:
@@ -617,8 +611,11 @@ def _panel(live: LiveSession, playing: bool) -> None:
         cue = snap["cue"]
         if cue is not None:
             SEVERITY_BOX[cue.severity](cue.text)
-        elif snap["frames"]:
-            st.success("Good: keep going.")
+        elif snap["frames"] and snap["hands"] and snap["label"] in guide.TECHNIQUES:
+            st.success("Good: keep going.")  # only while a technique is going on, never idle or without hands
+        for when in snap["spine_changes"]:
+            st.info(f"The spine line changed at {when}: the report will cover the whole session, each part "
+                    "measured against its own line.")
         for message in snap.get("camera", []):
             st.warning("Camera check: " + message)
     else:
@@ -708,7 +705,7 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
     if auto:
         img = still
         with st.spinner("Looking for the person (MediaPipe Pose)…"):
-            from .processing import spine_from_frame
+            from coaching.spine_policy import from_still as spine_from_frame
 
             found = spine_from_frame(img)
         if found is None:
@@ -820,7 +817,7 @@ def render() -> None:
             else:
                 with st.expander("Camera not working?"):
                     st.markdown(help_text)
-    results: list[LiveResult] = st.session_state.setdefault(RESULT_KEY, [])
+    results: list[SessionResult] = st.session_state.setdefault(RESULT_KEY, [])
     results.extend(live.take_finished())
     if playing and not live.accepting:
         live.begin(coach_level(), bool(record))

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from feedback import guide, history
-from feedback.overlay import TECHNIQUE_COLORS
+from drawing.colors import TECHNIQUE_COLORS
 
 from .widgets import guard
 

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from feedback import guide
-from feedback.overlay import SEVERITY_COLORS, TECHNIQUE_COLORS
+from drawing.colors import SEVERITY_COLORS, TECHNIQUE_COLORS
 from feedback.report import SessionReport, label_spans
 
 LOG = logging.getLogger("massage_coach.app")
@@ -33,7 +33,7 @@ def guard(page: Callable[[], None]) -> Callable[[], None]:
 
     @functools.wraps(page)
     def run() -> None:
-        from feedback.pipeline import InputError
+        from coaching.spine_policy import InputError
         from feedback.spine import SpineError
         from tracker.source import SourceError
 
