@@ -93,6 +93,8 @@ def _video(path: Path, given, source: str, progress: Progress | None, stride: in
     from tracker.parallel import track_video_parallel
     from tracker.pipeline import sample_frames, video_header
 
+    if use_sidecar and not given:
+        spine_policy.Sidecar(path).points()  # a broken sidecar is said before the video is read
     header = video_header(path, stride=stride)
     seen = [0, 0]  # frames done, frames the container announces
     tracked: list = []

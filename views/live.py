@@ -123,7 +123,7 @@ class Measurement:
     def _start_part(self) -> None:
         from tracker.filestore import private_folder
 
-        from .processing import VideoWriter
+        from coaching.video import VideoWriter
 
         if self.parts:
             self.notes.append(f"The stream paused at {mmss(self.last_t)}: the recording continues in a new part.")
