@@ -31,6 +31,13 @@ from feedback.spine import SpineLine
 from tracker.types import HandFrame
 
 
+# The live counters are the report's rules run on the session so far (SessionAnalyzer.preview),
+# about a finish() each: every second of session time, less often as a long session grows (the
+# cost grows with it), so an hour costs a few seconds of CPU.
+COUNT_EVERY_S = 1.0
+COUNT_EVERY_SHARE = 0.02
+
+
 class SessionFinished(RuntimeError):
     """push() or change_spine() after finish(): a finished session does not take more frames."""
 
@@ -73,6 +80,14 @@ class Counters:
     def of_report(cls, report: SessionReport) -> "Counters":
         e = report.summary["effleurage"]
         return cls(int(e["up"]), int(e["down_wrong_way"]), int(e["returns"]), int(report.summary["spine"]["events"]))
+
+    def __add__(self, other: "Counters") -> "Counters":
+        return Counters(self.glides_up + other.glides_up, self.wrong_way + other.wrong_way,
+                        self.returns + other.returns, self.spine_alerts + other.spine_alerts)
+
+    def as_counts(self) -> dict[str, int]:
+        """The keys FrameResult.counts (and the overlay) use."""
+        return {"effleurage_up": self.glides_up, "effleurage_down": self.wrong_way, "returns": self.returns}
 
 
 class CueTape:
@@ -180,8 +195,10 @@ class Session:
         self._tape = CueTape()
         self._frames = 0
         self._last_t: float | None = None
-        self._alerts = 0
-        self._was_over = False
+        self._counters = Counters()
+        self._seconds = {name: 0.0 for name in guide.TECHNIQUES}
+        self._counted: tuple[float, int] | None = None  # (session time, frames) of the last count
+        self._t0: float | None = None
         self._result: SessionResult | None = None
 
     # -- what is known now -----------------------------------------------------------------
@@ -201,17 +218,39 @@ class Session:
     def spine_changes(self) -> tuple[SpineChange, ...]:
         return tuple(self._changes)
 
-    def counters(self) -> Counters:
+    def counters(self, fresh: bool = False) -> Counters:
+        """Glides up, the wrong way, returns and spine alerts by the report's rules (see
+        SessionAnalyzer.preview): as of the latest count (every COUNT_EVERY_S), or of the last
+        frame when `fresh`; after finish(), the report's."""
         if self._result is not None:
             return self._result.counters
-        c = _sum_counts(self._parts)
-        return Counters(c["effleurage_up"], c["effleurage_down"], c["returns"], self._alerts)
+        self._count(force=fresh)
+        return self._counters
 
-    def technique_seconds(self) -> dict[str, float]:
+    def technique_seconds(self, fresh: bool = False) -> dict[str, float]:
+        """Seconds per technique by the report's rules, as counters()."""
         if self._result is not None:
-            return {name: float(self._result.report.summary["seconds_per_label"].get(name, 0.0))
-                    for name in guide.TECHNIQUES}
-        return dict(self._coach.technique_seconds)
+            return _seconds(self._result.report)
+        self._count(force=fresh)
+        return dict(self._seconds)
+
+    def _count(self, force: bool = False) -> None:
+        """Counts again by the report's rules when due (or, forced, when frames came since)."""
+        if self._last_t is None or (self._counted is not None and self._counted[1] == self._frames):
+            return
+        t = self._last_t
+        if not force and self._counted is not None and \
+                t - self._counted[0] < max(COUNT_EVERY_S, COUNT_EVERY_SHARE * (t - (self._t0 or t))):
+            return
+        counters, seconds = Counters(), {name: 0.0 for name in guide.TECHNIQUES}
+        for part in self._parts:
+            if not len(part._t):
+                continue
+            report = part.finish() if part is not self._parts[-1] else part.preview()
+            counters = counters + Counters.of_report(report)
+            for name, v in _seconds(report).items():
+                seconds[name] += v
+        self._counters, self._seconds, self._counted = counters, seconds, (t, self._frames)
 
     def recent_cues(self, n: int = 6) -> list[tuple[float, Cue]]:
         return list(self._coach.history[-n:])
@@ -246,14 +285,15 @@ class Session:
         if self._last_t is not None and result.t <= self._last_t:
             result = replace(result, t=self._last_t + 1e-4)  # a new part continues the session's clock
         self._last_t = result.t
-        if len(self._parts) > 1:  # the counts are the session's, over every part
-            result = replace(result, counts=_sum_counts(self._parts))
+        if self._t0 is None:
+            self._t0 = result.t
+        self._frames += 1
+        self._count()
+        # The counts drawn and shown are the report's rules' (the analyzer's own are its live judge's).
+        result = replace(result, counts=self._counters.as_counts())
         cue = self._coach.update(result)
         self._trace.add(result)
         self._tape.add(result)
-        self._alerts += result.over_spine and not self._was_over
-        self._was_over = result.over_spine
-        self._frames += 1
         return FrameUpdate(result, cue, s, len(self._parts) - 1)
 
     def change_spine(self, spine: SpineLine) -> None:
@@ -298,9 +338,6 @@ class Session:
             raise SessionFinished("this session is finished: start a new Session for more frames")
 
 
-def _sum_counts(parts: list[SessionAnalyzer]) -> dict[str, int]:
-    out = {"effleurage_up": 0, "effleurage_down": 0, "returns": 0}
-    for p in parts:
-        for k in out:
-            out[k] += p.counts.get(k, 0)
-    return out
+def _seconds(report: SessionReport) -> dict[str, float]:
+    per = report.summary["seconds_per_label"]
+    return {name: float(per.get(name, 0.0)) for name in guide.TECHNIQUES}

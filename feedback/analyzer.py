@@ -335,9 +335,28 @@ class SessionAnalyzer:
         """The session's report. Repeatable (the same report each time); no push() after it."""
         if self._report is not None:
             return self._report
-        t_end = self._t[-1] if self._t else 0.0
-        # Glides still under way at the end are cut by it: partial, not counted (see EDGE_S).
-        self.guard.close(t_end)
+        self.guard.close(self._t[-1] if self._t else 0.0)
+        report = self._report_now(list(self.guard.events))
+        figures = self.camera.figures((tuple(self.spine.head), tuple(self.spine.sacrum)))
+        report.summary["camera"] = {"figures": figures.to_dict(), "problems": [p.to_dict() for p in check(figures)]}
+        for a in (report.t, report.labels, report.over_spine):
+            a.setflags(write=False)  # handed out: the same report on every finish()
+        self._report = report
+        return report
+
+    def preview(self) -> SessionReport:
+        """The report as it would be if the session finished now, by the same code as finish()
+        (the live counters come from it, so at the end they are the report's figures); the
+        session goes on. Costs about a finish(): call it now and then, not every frame."""
+        if self._report is not None:
+            return self._report
+        events = list(self.guard.events)
+        if self.guard.active is not None:  # finish() closes it at the last frame: count it as closed
+            events.append(replace(self.guard.active, end=self._t[-1], hands=set(self.guard.active.hands)))
+        return self._report_now(events)
+
+    def _report_now(self, events: list) -> SessionReport:
+        # Glides still under way now are cut by the end: partial, not counted (see EDGE_S).
         t = np.frombuffer(self._t, dtype=np.float64).copy()
         codes = self.final_labels()
         labels = np.asarray(guide.LABELS, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
@@ -348,15 +367,8 @@ class SessionAnalyzer:
         mark_returns(glides, self.o.strokes)
         strokes = merge_hands(glides, self.o.strokes) + self._technique_spans(t, labels)
         strokes.sort(key=lambda s: s.start)
-        report = summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
-                           np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes,
-                           list(self.guard.events), self.spine)
-        figures = self.camera.figures((tuple(self.spine.head), tuple(self.spine.sacrum)))
-        report.summary["camera"] = {"figures": figures.to_dict(), "problems": [p.to_dict() for p in check(figures)]}
-        for a in (report.t, report.labels, report.over_spine):
-            a.setflags(write=False)  # handed out: the same report on every finish()
-        self._report = report
-        return report
+        return summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
+                         np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes, events, self.spine)
 
     def _moves_are_not_effleurage(self, t: np.ndarray, labels: np.ndarray) -> None:
         """Effleurage is repeated glides, a glide up and the way back ("Repeat this technique"):
