@@ -74,7 +74,7 @@ def main() -> int:
     from coaching.spine_policy import Sidecar
     from tracker.trackfile import write_track
     from tracker.types import TrackHeader
-    from views import live as live_page
+    from coaching import live as live_page
 
     cap = cv2.VideoCapture(str(SAMPLE))
     frames = []

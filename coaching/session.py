@@ -38,6 +38,14 @@ COUNT_EVERY_S = 1.0
 COUNT_EVERY_SHARE = 0.02
 
 
+def clock(seconds: float | None) -> str:
+    """m:ss of a session time."""
+    if seconds is None or not np.isfinite(seconds):
+        return "–"
+    m, s = divmod(int(round(max(0.0, float(seconds)))), 60)
+    return f"{m}:{s:02d}"
+
+
 class SessionFinished(RuntimeError):
     """push() or change_spine() after finish(): a finished session does not take more frames."""
 
@@ -62,8 +70,7 @@ class SpineChange:
     line: SpineLine
 
     def describe(self) -> str:
-        m, s = divmod(int(round(self.t)), 60)
-        return f"{m}:{s:02d}"
+        return clock(self.t)
 
 
 @dataclass(frozen=True)

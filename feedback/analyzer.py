@@ -31,9 +31,10 @@ from .tracks import ACROSS, ALONG, BRIDGE_GAP_S, SIZE, Y, HandSample, HandTracks
 
 LABEL_CODES = {name: i for i, name in enumerate(guide.LABELS)}
 _FEATS = 5
-# Partial glides at the edges of a recording are not strokes: a glide under way when the hands
-# were first seen (starting within EDGE_S of that) or still under way at the last frame is cut
-# by the recording, its length and direction unknown whole. The one rule, live and in the report.
+# Partial glides are not strokes: a glide under way when its hand came into view (at the start
+# of a recording, or when tracking found the hand again after losing it: the glide starts
+# within EDGE_S of the hand's first sample) or still under way at the last frame is cut, its
+# length and direction unknown whole. The one rule, live and in the report.
 EDGE_S = 0.2  # measures kept per hand and decision (see SessionAnalyzer._dec_feats)
 
 
@@ -119,7 +120,7 @@ class SessionAnalyzer:
         # by the parts of a session whose spine line changed (join_segments).
         self.camera = camera if camera is not None else CameraWatch()
         self._last_hand_t = -np.inf  # when a hand was last seen
-        self._first_hand_t = np.inf  # when a hand was first seen
+        self._slot_began = [-np.inf, -np.inf]  # when each hand's glide tracker took its first sample
 
     # -- per frame ---------------------------------------------------------------------------
     def _sample(self, lm: np.ndarray) -> HandSample:
@@ -151,7 +152,7 @@ class SessionAnalyzer:
         dx, dy = x2 - x0, y2 - y0
         n = math.sqrt(dx * dx + dy * dy) * l2 + 1e-9
         dist = abs(across) * self._spine_px / size
-        return HandSample(cx, cy, along, across, size, ext, dist, 0.0 <= along <= 1.0, tip_x, tip_y,
+        return HandSample(cx, cy, along, across, size, ext, dist, tip_x, tip_y,
                           (dx * ax + dy * ay) / n, -(ay * dx - ax * dy) / n)
 
     def push(self, frame: HandFrame) -> FrameResult:
@@ -171,9 +172,11 @@ class SessionAnalyzer:
             self._slot_side[slot] = side
             states.append(HandState(slot, side, s.x / self.spine.width, s.y / self.spine.height, s.along,
                                     s.across, s.spine_dist))
+            if self.glide[slot]._start is None:
+                self._slot_began[slot] = t  # this hand's run of samples (a new glide tracker) begins
             g = self.glide[slot].update(t, s.along, s.across)
-            if g is not None and g.start - self._first_hand_t <= EDGE_S:
-                g = None  # under way when the hands came into view: a partial glide (see EDGE_S)
+            if g is not None and g.start - self._slot_began[slot] <= EDGE_S:
+                g = None  # under way when the hand came into view: a partial glide (see EDGE_S)
             if g is not None:
                 g.hands = [side]
                 self.glides.append(g)
@@ -186,8 +189,6 @@ class SessionAnalyzer:
         over = self.guard.update(t, [self._safety_input(t, st) for st in states])
         if states:
             self._last_hand_t = t
-            if self._first_hand_t == np.inf:
-                self._first_hand_t = t
             if self.live_label == "no_hands":  # hands are back; their technique is not known yet
                 self.live_label, self._pending_label, self._pending_count = "idle", None, 0
         elif t - self._last_hand_t > BRIDGE_GAP_S:

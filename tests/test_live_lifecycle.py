@@ -100,9 +100,9 @@ def test_a_change_of_frame_size_continues_the_same_measurement_and_recording(tmp
 
 
 def test_frames_stopping_release_the_tracker_and_recording_and_a_resumed_stream_continues(tmp, images, monkeypatch):
-    from views import live as live_page
+    from coaching import live as live_work
 
-    monkeypatch.setattr(live_page, "STALL_S", 0.5)
+    monkeypatch.setattr(live_work, "STALL_S", 0.5)
     live = session()
     for vf in frames(images[:30]):
         live.callback(vf)

@@ -219,7 +219,7 @@ def test_cli_review_page_and_live_page_give_the_same_report(cli_reports):
     review = analyse_path(video, points=sample_spine(video), points_source="calibration", use_saved=False,
                           annotate=True)
     assert review.video and review.video[4:8] == b"ftyp"
-    assert review.report.to_dict() == cli  # the same path: the same report, to the last digit
+    assert json.loads(review.report.to_json()) == cli  # the same path: the same report, to the last digit
     live, panel = live_report(video)
     assert live.report.to_dict()["summary"]["frames"] == cli["summary"]["frames"]
     same_story(live.report.to_dict(), cli)
@@ -259,6 +259,8 @@ EXPECTED_MISMATCH = {
     if p.stem in EXPECTED_MISMATCH else p.stem for p in sorted(SAMPLES.glob("*.mp4"))])
 def test_no_glide_is_counted_twice(cli_reports, name):
     truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
+    if any(seg["technique"] == "effleurage" for seg in truth["script"]) and not truth.get("strokes"):
+        pytest.skip("its truth lists no glides (rendered by studio/conditions.py, which does not record them)")
     report = cli_reports[name]
     glides = [s for s in report["strokes"] if s["type"] == "effleurage"]
     starts = [round(s["start"], 2) for s in glides]
