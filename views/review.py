@@ -153,6 +153,11 @@ def _upload_section(level: str) -> None:
                                       annotate=True, use_sidecar=False, use_saved=spine_choice == SPINE_SAVED,
                                       automatic=spine_choice == SPINE_AUTO)
             except SpineError as e:
+                if spine_choice == SPINE_SAVED:  # the policy's size check: a line of another camera set-up
+                    st.error("Your saved spine line was set on pictures of another size than this video's, so it "
+                             "does not fit it. Under “Spine line”, choose “Set it by hand” or “Find it "
+                             "automatically”.")
+                    return
                 reason = str(e).split(";")[0].removeprefix("no spine line: ")
                 st.error(f"The spine line was not found surely enough ({reason}). Under “Spine line”, choose "
                          "“Set it by hand” and mark the base of the neck and the sacrum on a still of your video"
