@@ -372,6 +372,7 @@ class LiveSession:
                 "accepting": self.accepting, "has_spine": self.points is not None,
                 "frames": view.get("frames", 0) if m is not None else 0,
                 "label": view.get("label", "idle"), "over_spine": view.get("over_spine", False),
+                "t": view.get("t"),  # the moment all of this is of (the overlay's clock shows the same)
                 "cue": view.get("cue"), "counts": dict(view.get("counts", {})),
                 "technique_seconds": dict(view.get("technique_seconds", {name: 0.0 for name in guide.TECHNIQUES})),
                 "spine_alerts": view.get("spine_alerts", 0), "cues": list(view.get("cues", [])),

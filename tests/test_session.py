@@ -280,3 +280,30 @@ def test_no_glide_is_counted_twice(cli_reports, name):
     starts = [round(s["start"], 2) for s in glides]
     assert len(starts) == len(set(starts))
     assert len(glides) == sum(s["type"] == "effleurage" for s in truth.get("strokes", []))
+
+
+def test_the_report_shows_the_places_of_a_session_with_a_twist():
+    """A recognised twist (the guide names no places for it) once broke the rest of the report
+    page, live and review alike."""
+    from streamlit.testing.v1 import AppTest
+
+    sim, spine = sim_session([Segment("effleurage", 8), Segment("twist", 8)], 2)
+    session = Session(spine)
+    for f in sim.frames:
+        session.push_hands(f)
+    result = session.finish()
+    assert "twist" in set(result.report.labels)
+
+    def script():
+        import streamlit as st
+
+        from views.widgets import show_report
+
+        r = st.session_state["result"]
+        show_report(r.report, "t", cues=list(r.cues), trace=r.trace)
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.session_state["result"] = result
+    at.run()
+    assert not at.exception and not [e.value for e in at.error]
+    assert any("dashed red line" in c.value for c in at.caption)  # the coverage section ran to its end

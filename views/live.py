@@ -74,7 +74,10 @@ def _panel(live: LiveSession, playing: bool) -> None:
     running = playing and snap["accepting"]
     if running:
         label = snap["label"] if snap["frames"] else "—"
-        st.markdown(f"### Now: {label.capitalize() if label != '—' else label}")
+        t = snap.get("t")
+        at = f" · {int(t // 60)}:{int(t % 60):02d}" if t is not None and snap["frames"] else ""  # as the overlay's clock
+        # The panel is of one frame (its time, as on the video's clock), label, cue and counts alike.
+        st.markdown(f"### Now: {label.capitalize() if label != '—' else label}{at}")
         cue = snap["cue"]
         if cue is not None:
             SEVERITY_BOX[cue.severity](cue.text)

@@ -113,6 +113,8 @@ def show_coverage(report, trace, key: str) -> None:
             if chart is not None:
                 st.altair_chart(chart, width="stretch", height=280, key=f"{key}_cov_{name}")
             miss = cov.missed[name]
+            if name not in cov_mod.ASKED_WHY:
+                continue  # the guide names no places for this technique (lifting, fanning, twists)
             if miss:
                 st.warning(f"Not reached: {', '.join(miss)}. The guide: {cov_mod.ASKED_WHY[name]}")
             else:
