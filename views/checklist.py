@@ -24,7 +24,7 @@ def remembered_ticks() -> dict:
     """The ticks of this browser session; on its first use, those saved on this computer (the
     checklist is the user's own, kept in the data folder like the history, never any video)."""
     if TICKS_KEY not in st.session_state:
-        from feedback import history
+        from coaching import history
 
         ticks = history.load_ticks()
         st.session_state[TICKS_KEY] = ticks

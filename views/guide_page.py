@@ -9,7 +9,7 @@ from .checklist import DOCTOR_ITEM, GUIDE_DONE_KEY, TICKS_KEY, checklist_items, 
 from .widgets import guard, target_text
 
 def _sync(item: str) -> None:
-    from feedback import history
+    from coaching import history
 
     ticks = remembered_ticks()
     ticks[item] = bool(st.session_state.get(f"_guide_{item}"))

@@ -143,7 +143,7 @@ def show_flow(report, trace) -> list[flow.Measure]:
 def keep_in_history(report, trace, key: str, name: str) -> None:
     """The opt-in box: ticked, the session's numbers are kept on this computer; unticked again,
     they are removed."""
-    from feedback import history
+    from coaching import history
 
     if not len(report.t) or report.summary.get("hands_seen_fraction", 0) == 0:
         return
