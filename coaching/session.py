@@ -26,6 +26,7 @@ from feedback.camera_check import CameraProblem, CameraWatch, palm_widths_px
 from feedback.camera_check import check as camera_check
 from feedback.coach import LEVELS, Coach, Cue
 from feedback.coverage import HandTrace
+from feedback.labels import Level
 from feedback.report import SessionReport
 from feedback.spine import SpineLine
 from tracker.types import HandFrame
@@ -142,7 +143,7 @@ class SessionResult:
 
     report: SessionReport
     cues: tuple[tuple[float, str, str], ...]     # (t, text, severity)
-    level: str
+    level: Level
     spine: SpineLine                              # the line in use at the end
     spine_changes: tuple[SpineChange, ...]        # every line, the first at the session's start
     frames: int
@@ -165,7 +166,7 @@ class SessionResult:
         """The container announced clearly more frames than could be decoded."""
         return self.expected_frames > 0 and self.frames < 0.9 * self.expected_frames - 2
 
-    def cues_for(self, level: str) -> tuple[tuple[float, str, str], ...]:
+    def cues_for(self, level: Level) -> tuple[tuple[float, str, str], ...]:
         """The cues the coach gives at another level, from the stored frames (no new analysis)."""
         if level == self.level or self.tape is None:
             return self.cues
@@ -185,7 +186,7 @@ class Session:
     The hand detector (MediaPipe, through tracker.pipeline.region_detector) is created on first
     use, in the thread that calls `push` (streamlit-webrtc calls from a worker thread)."""
 
-    def __init__(self, spine: SpineLine, level: str = "beginner", options: AnalyzerOptions | None = None,
+    def __init__(self, spine: SpineLine, level: Level = "beginner", options: AnalyzerOptions | None = None,
                  detector_options=None) -> None:
         if level not in LEVELS:
             raise ValueError(f"level must be one of {tuple(LEVELS)}, got {level!r}")

@@ -22,6 +22,7 @@ from tracker.types import FINGERTIPS, HandFrame
 
 from . import guide
 from .camera_check import CameraWatch, check, palm_widths_px
+from .labels import Label
 from .report import SessionReport, label_spans, summarise
 from .safety import SafetyParams, SpineGuard
 from .spine import SpineLine
@@ -69,7 +70,7 @@ class FrameResult:
     drawn in another thread, or kept) never changes while the analyzer moves on or finishes."""
 
     t: float
-    label: str                      # live technique (causal)
+    label: Label                    # live technique (causal)
     over_spine: bool
     hands: tuple[HandState, ...] = ()
     stroke: Stroke | None = None    # a glide that has just ended, if any (a copy)
