@@ -226,6 +226,7 @@ class LiveSession:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.points: SpinePoints | None = None
+        self.points_size: tuple[int, int] | None = None  # the picture size the line was set on
         self.level = "beginner"
         self.record = False
         self.accepting = False
@@ -255,11 +256,14 @@ class LiveSession:
         return None if m is None else m.video_path
 
     # -- script side -------------------------------------------------------------------------
-    def set_points(self, points: SpinePoints | None) -> None:
-        """A new spine line. A measurement in progress goes on with it (a new part of the same
-        session: the report covers both and says where the line changed); without a line the
-        measurement is finished into a report (kept in `finished`)."""
+    def set_points(self, points: SpinePoints | None, size: tuple[int, int] | None = None) -> None:
+        """A new spine line (`size`: the picture size it was set on, when known: a new measurement
+        starts only on frames of that size, the spine policy's check). A measurement in progress
+        goes on with it (a new part of the same session: the report covers both and says where
+        the line changed); without a line the measurement is finished into a report (kept in
+        `finished`)."""
         with self.lock:
+            self.points_size = None if size is None else tuple(size)
             if points == self.points:
                 return
             self.points = points
@@ -403,7 +407,7 @@ class LiveSession:
         finally:
             m.work.release()
         calibration.save(pts.head, pts.sacrum, "strokes", conf, m.size)
-        self.set_points(pts)
+        self.set_points(pts, m.size)
         return pts
 
     def dismiss_proposal(self) -> None:
@@ -437,6 +441,9 @@ class LiveSession:
             draw_message(img, "Starting...")
         elif points is None:
             draw_message(img, "Set the spine line first (below)", "warn")
+        elif m is None and not _fits(self.points_size, img):
+            w, h = self.points_size
+            draw_message(img, f"The spine line was set on {w}x{h} pictures: set it again for this camera", "warn")
         else:
             if m is None:
                 h, w = img.shape[:2]
@@ -564,3 +571,8 @@ def _find_body(refiner, still: np.ndarray) -> None:
             LOG.exception("looking for the person in the picture")
 
     threading.Thread(target=run, name="spine-evidence", daemon=True).start()
+
+
+def _fits(size: tuple[int, int] | None, img: np.ndarray) -> bool:
+    """A line set on pictures of `size` applies to this frame (spine_policy.fits, on a frame)."""
+    return size is None or tuple(size) == (img.shape[1], img.shape[0])

@@ -319,3 +319,26 @@ def test_the_label_types_name_exactly_the_guides_labels():
     assert get_args(Technique) == guide.TECHNIQUES
     assert get_args(Label) == guide.LABELS
     assert set(get_args(Level)) == set(LEVELS)
+
+
+def test_the_live_page_measures_only_on_pictures_of_the_size_its_line_was_set_on():
+    """The spine policy's size check, on the live path: a line saved for 320x240 pictures is not
+    used on a 640x480 camera (the frame says why); on 320x240 frames it is."""
+    from fractions import Fraction
+
+    import av
+
+    from coaching.live import LiveSession
+    from tracker.types import SpinePoints
+
+    live = LiveSession()
+    live.set_points(SpinePoints((0.5, 0.2), (0.5, 0.8)), (320, 240))
+    live.begin("beginner", record=False)
+    for i, size in enumerate([(480, 640), (480, 640), (240, 320)]):
+        vf = av.VideoFrame.from_ndarray(np.full((*size, 3), 90, np.uint8), format="bgr24")
+        vf.time_base, vf.pts = Fraction(1, 90_000), i * 3000
+        out = live.callback(vf).to_ndarray(format="bgr24")
+        if i == 0:
+            assert live.measurement is None and (out != 90).any()  # not measured, and the frame says why
+    assert live.measurement is not None and live.measurement.size == (320, 240)
+    assert live.stop().frames == 1

@@ -191,7 +191,7 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
             h, w = img.shape[:2]
             try:
                 saved = calibration.save(pts.head, pts.sacrum, "pose", conf, (w, h))
-                live.set_points(saved.points())
+                live.set_points(saved.points(), saved.image_size)
                 calibrate.set_points("live_spine_edit", saved.points())
                 st.session_state[FLASH_KEY] = (f"Spine line found (confidence {conf:.0%}) and saved. Check it on "
                                                "the video; set it by hand below if it is off.")
@@ -210,7 +210,7 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
                 except (calibration.CalibrationError, OSError) as e:
                     st.error(f"The spine line was not saved: {e}")
                 else:
-                    live.set_points(cal.points())
+                    live.set_points(cal.points(), cal.image_size)
                     st.session_state[FLASH_KEY] = "Spine line saved. It is used from now on, and next time."
                     st.rerun()
     flash = st.session_state.pop(FLASH_KEY, None)
@@ -242,7 +242,7 @@ def render() -> None:
     guide_notice()
     live = live_session()
     saved = saved_line.load_or_explain("live")
-    live.set_points(saved.points() if saved else None)
+    live.set_points(saved.points() if saved else None, saved.image_size if saved else None)
 
     left, right = st.columns([3, 2], gap="large")
     with left:
