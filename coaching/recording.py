@@ -54,17 +54,18 @@ def analyse_path(path: str | Path, spine_flag: str | None = None, points: SpineP
     check_input(path)
     given = spine_flag or points
     source = "flag" if spine_flag else points_source
-    try:
-        if path.suffix.lower() in TRACK_SUFFIXES:
+    if path.suffix.lower() in TRACK_SUFFIXES:
+        try:
             return _track(path, given, source, options, level, use_saved, automatic)
+        except TrackFormatError as e:
+            raise InputError(f"{path}: {e}") from None
+        except OSError as e:  # reading the track file (the models are not needed for a track)
+            raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
+    try:
         return _video(path, given, source, progress, stride, options, level, annotate, use_saved, use_sidecar,
                       automatic)
-    except TrackFormatError as e:
-        raise InputError(f"{path}: {e}") from None
     except SourceError as e:
         raise InputError(str(e)) from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
 
 
 def _track(path: Path, given, source: str, options, level: str, use_saved: bool, automatic: bool) -> SessionResult:
