@@ -252,7 +252,7 @@ class Session:
             return
         counters, seconds = Counters(), {name: 0.0 for name in guide.TECHNIQUES}
         for part in self._parts:
-            if not len(part._t):
+            if not part.frames:
                 continue
             report = part.finish() if part is not self._parts[-1] else part.preview()
             counters = counters + Counters.of_report(report)
@@ -310,7 +310,7 @@ class Session:
         self._check_open()
         if spine == self.spine:
             return
-        if self._frames == 0 or self._parts[-1]._t.__len__() == 0:
+        if self._parts[-1].frames == 0:
             # Nothing measured on the old line: it is simply replaced.
             self._parts[-1] = SessionAnalyzer(spine, self._options, self._camera)
             self._changes[-1] = SpineChange(self._changes[-1].t, spine)
@@ -324,7 +324,7 @@ class Session:
         """The session's result; the same object on every call. Releases the detector."""
         if self._result is None:
             self._close_detector()
-            parts = [p for p in self._parts if len(p._t)] or self._parts[-1:]
+            parts = [p for p in self._parts if p.frames] or self._parts[-1:]
             report = join_segments(parts)
             first = self._changes[0].line
             self._result = SessionResult(report, _cue_rows(self._coach), self.level, self.spine,

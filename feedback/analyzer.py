@@ -123,6 +123,11 @@ class SessionAnalyzer:
         self._last_hand_t = -np.inf  # when a hand was last seen
         self._slot_began = [-np.inf, -np.inf]  # when each hand's glide tracker took its first sample
 
+    @property
+    def frames(self) -> int:
+        """Frames pushed so far."""
+        return len(self._t)
+
     # -- per frame ---------------------------------------------------------------------------
     def _sample(self, lm: np.ndarray) -> HandSample:
         """The measures of one hand, in plain floats and written out: this runs for every hand
