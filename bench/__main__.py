@@ -177,7 +177,8 @@ def run(plan: Plan, sample: Path, info: tuple[int, int, float, int], say) -> dic
     # -- review of a recording ------------------------------------------------------------------
     seconds = min(plan.review_seconds, duration)
     say()
-    say(f"Review: VideoSource -> FrameProcessor -> finish(), end to end, on {seconds:g} s of video")
+    say(f"Review in one process, frame by frame: VideoSource -> Session.push -> finish(), end to end, on {seconds:g} s "
+        "of video")
     say("  resolution  complexity  stride  frames  video s  wall s  CPU s  x real time")
     rows = []
     others.start()
@@ -190,6 +191,10 @@ def run(plan: Plan, sample: Path, info: tuple[int, int, float, int], say) -> dic
     say(f"  command line (analyse_path, tracked in parts on every core): {r['frames']} frames, "
         f"{r['wall_s']:.2f} s wall, {r['x_realtime']:.2f}x real time")
     res["review_every_core"] = r
+    r = video.review_on_every_core(sample, spine, annotate=True)  # the review page's way
+    say(f"  review page (analyse_path with the annotated video drawn and encoded): {r['frames']} frames, "
+        f"{r['wall_s']:.2f} s wall, {r['x_realtime']:.2f}x real time")
+    res["review_page"] = r
     busy("review")
     res["review"] = rows
     # The target is for a 30 fps recording: frames of video handled per second / 30.

@@ -70,11 +70,11 @@ def main() -> int:
     import cv2
     import numpy as np
 
-    from feedback import calibration
-    from feedback.pipeline import sidecar_spine
+    from coaching import calibration
+    from coaching.spine_policy import Sidecar
     from tracker.trackfile import write_track
     from tracker.types import TrackHeader
-    from views import live as live_page
+    from coaching import live as live_page
 
     cap = cv2.VideoCapture(str(SAMPLE))
     frames = []
@@ -84,7 +84,7 @@ def main() -> int:
             break
         frames.append(f)
     cap.release()
-    spine = sidecar_spine(SAMPLE)
+    spine = Sidecar(SAMPLE).points()
     home = tempfile.mkdtemp(prefix="soak-home-")
     os.environ["MASSAGE_COACH_HOME"] = home
     calibration.save(spine.head, spine.sacrum, image_size=(frames[0].shape[1], frames[0].shape[0]))

@@ -13,8 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from feedback.overlay import draw_overlay
-from feedback.pipeline import FrameProcessor, OverlayStage
+from coaching.session import Session
+from coaching.video import OverlayStage
+from drawing.overlay import draw_overlay
 from feedback.spine import SpineLine
 from tracker.hands import DetectorOptions
 from tracker.source import VideoSource
@@ -50,9 +51,9 @@ def find_sample(folder: Path) -> Path | None:
 def sample_spine(path: Path, width: int, height: int) -> SpineLine:
     """The spine that comes with the sample, as the app finds it (NAME.spine.json, else the
     truth file's), else DEFAULT_SPINE."""
-    from views.processing import sample_spine as bundled_spine
+    from coaching.spine_policy import Sidecar
 
-    pts = bundled_spine(path)
+    pts = Sidecar(path).points()
     if pts is None:
         return SpineLine(*DEFAULT_SPINE, width, height, source="default (no calibration with the sample)")
     return SpineLine.from_points(pts, width, height, source="the sample's calibration")
@@ -98,23 +99,24 @@ def bare_mediapipe(frames: list[tuple[float, np.ndarray]], opts: DetectorOptions
 
 
 def pipeline(path: Path, n: int, spine: SpineLine, opts: DetectorOptions, draw: bool, overlap: bool = True) -> dict:
-    """Decode, FrameProcessor.process (MediaPipe, SessionAnalyzer.push) and the overlay, per
+    """Decode, Session.push (MediaPipe, analysis, coach) and the overlay, per
     frame, as a recording is annotated. With `overlap` (the product's way) decoding runs ahead
     and drawing runs behind in their own threads, while MediaPipe tracks; without, all in turn."""
-    proc = FrameProcessor(spine, detector_options=opts)
+    proc = Session(spine, detector_options=opts)
     src = VideoSource(path) if overlap else VideoSource(path, read_ahead=0)
     stage = OverlayStage(spine) if draw and overlap else None
     frames = iter(src)
     t, frame = next(frames)
-    proc.process(frame, t)
+    proc.push(frame, t)
     done, found = 0, 0
     t0, c0 = time.perf_counter(), time.process_time()
     for t, frame in frames:
-        result = proc.process(frame, t)
+        update = proc.push(frame, t)
+        result = update.result
         if stage is not None:
-            stage.put(frame, result)
+            stage.put(frame, result, update.cue)
         elif draw:
-            draw_overlay(frame, result, spine)
+            draw_overlay(frame, result, spine, update.cue)
         found += len(result.hands)
         done += 1
         if done >= n - 1:
@@ -129,19 +131,19 @@ def pipeline(path: Path, n: int, spine: SpineLine, opts: DetectorOptions, draw: 
 
 
 def review(path: Path, spine: SpineLine, model_complexity: int, stride: int, max_seconds: float | None) -> dict:
-    """A recording analysed as the review does it: VideoSource -> FrameProcessor ->
-    finish(), timed end to end; `max_seconds` stops after that much video."""
+    """A recording analysed in one process, frame by frame (VideoSource -> Session.push ->
+    finish(), the live page's way), timed end to end; `max_seconds` stops after that much video."""
     opts = DetectorOptions(model_complexity=model_complexity)
     t0, c0 = time.perf_counter(), time.process_time()
     src = VideoSource(path, stride=stride)
-    proc = FrameProcessor(spine, detector_options=opts)
+    proc = Session(spine, detector_options=opts)
     done = 0
     for t, frame in src:
         if max_seconds is not None and t >= max_seconds:
             break
-        proc.process(frame, t)
+        proc.push(frame, t)
         done += 1
-    report = proc.finish()
+    report = proc.finish().report
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     src.close()
     full = src.frame_count / src.fps if src.frame_count else report.summary["duration_s"]
@@ -151,14 +153,16 @@ def review(path: Path, spine: SpineLine, model_complexity: int, stride: int, max
             "wall_s": wall, "cpu_s": cpu, "x_realtime": video_s / wall, "analysed_fps": done / wall}
 
 
-def review_on_every_core(path: Path, spine: SpineLine) -> dict:
-    """The command line's review (feedback.pipeline.analyse_path): the recording tracked in parts
-    on every core (tracker/parallel.py), then analysed; timed end to end, child processes included."""
-    from feedback.pipeline import analyse_path
+def review_on_every_core(path: Path, spine: SpineLine, annotate: bool = False) -> dict:
+    """The review of the command line (annotate=False) and of the review page (annotate=True:
+    the annotated video drawn and encoded too), both coaching.recording.analyse_path: the
+    recording tracked in parts on every core (tracker/parallel.py), then analysed; timed end to
+    end, child processes included."""
+    from coaching.recording import analyse_path
 
     flag = ",".join(f"{v:.6f}" for v in (*spine.head, *spine.sacrum))
     t0 = time.perf_counter()
-    result = analyse_path(path, spine_flag=flag)
+    result = analyse_path(path, spine_flag=flag, annotate=annotate)
     wall = time.perf_counter() - t0
     video_s = result.expected_frames / result.fps if result.expected_frames else result.report.summary["duration_s"]
     return {"frames": result.frames, "video_s": video_s, "wall_s": wall, "x_realtime": video_s / wall}

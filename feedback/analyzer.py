@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 
@@ -20,15 +22,21 @@ from tracker.types import FINGERTIPS, HandFrame
 
 from . import guide
 from .camera_check import CameraWatch, check, palm_widths_px
+from .labels import Label
 from .report import SessionReport, label_spans, summarise
 from .safety import SafetyParams, SpineGuard
 from .spine import SpineLine
-from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands
+from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands, same_stroke
 from .technique import ClassifierParams, HandWindow, PairWindow, combine, pair_features, window_features
 from .tracks import ACROSS, ALONG, BRIDGE_GAP_S, SIZE, Y, HandSample, HandTracks
 
 LABEL_CODES = {name: i for i, name in enumerate(guide.LABELS)}
-_FEATS = 5  # measures kept per hand and decision (see SessionAnalyzer._dec_feats)
+_FEATS = 5
+# Partial glides are not strokes: a glide under way when its hand came into view (at the start
+# of a recording, or when tracking found the hand again after losing it: the glide starts
+# within EDGE_S of the hand's first sample) or still under way at the last frame is cut, its
+# length and direction unknown whole. The one rule, live and in the report.
+EDGE_S = 0.2  # measures kept per hand and decision (see SessionAnalyzer._dec_feats)
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ class AnalyzerOptions:
     move_max_s: float = 2.5      # in stretches up to this long (moves take 0.5-1.5 s)
 
 
-@dataclass
+@dataclass(frozen=True)
 class HandState:
     slot: int
     side: str          # "left" or "right" of the spine (the person's sides)
@@ -56,21 +64,28 @@ class HandState:
     spine_dist: float  # palm sizes
 
 
-@dataclass
+@dataclass(frozen=True)
 class FrameResult:
+    """What is known at one frame. Frozen, and its parts are copies: a result handed out (to be
+    drawn in another thread, or kept) never changes while the analyzer moves on or finishes."""
+
     t: float
-    label: str                      # live technique (causal)
+    label: Label                    # live technique (causal)
     over_spine: bool
-    hands: list[HandState] = field(default_factory=list)
-    stroke: Stroke | None = None    # a glide that has just ended, if any
+    hands: tuple[HandState, ...] = ()
+    stroke: Stroke | None = None    # a glide that has just ended, if any (a copy)
     raw: HandFrame | None = None    # the landmarks this came from (for drawing)
-    # Live stroke counts as of this frame (a copy: the frame can be drawn in another thread
-    # while the analyzer moves on).
-    counts: dict[str, int] = field(default_factory=dict)
+    # Live stroke counts as of this frame.
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hands", tuple(self.hands))
+        object.__setattr__(self, "counts", MappingProxyType(dict(self.counts)))
 
 
 class SessionAnalyzer:
-    def __init__(self, spine: SpineLine, options: AnalyzerOptions | None = None) -> None:
+    def __init__(self, spine: SpineLine, options: AnalyzerOptions | None = None,
+                 camera: CameraWatch | None = None) -> None:
         self.spine = spine
         self.o = options or AnalyzerOptions()
         self._spine_px = spine.length_px
@@ -102,8 +117,16 @@ class SessionAnalyzer:
         self._last_t = -np.inf
         self._slot_side = ["right", "right"]  # each hand's side of the spine when last seen
         self._report: SessionReport | None = None
-        self.camera = CameraWatch()  # figures for the camera check (brightness is added by the caller)
+        # Figures for the camera check (brightness is added by the caller); one watch may be shared
+        # by the parts of a session whose spine line changed (join_segments).
+        self.camera = camera if camera is not None else CameraWatch()
         self._last_hand_t = -np.inf  # when a hand was last seen
+        self._slot_began = [-np.inf, -np.inf]  # when each hand's glide tracker took its first sample
+
+    @property
+    def frames(self) -> int:
+        """Frames pushed so far."""
+        return len(self._t)
 
     # -- per frame ---------------------------------------------------------------------------
     def _sample(self, lm: np.ndarray) -> HandSample:
@@ -135,7 +158,7 @@ class SessionAnalyzer:
         dx, dy = x2 - x0, y2 - y0
         n = math.sqrt(dx * dx + dy * dy) * l2 + 1e-9
         dist = abs(across) * self._spine_px / size
-        return HandSample(cx, cy, along, across, size, ext, dist, 0.0 <= along <= 1.0, tip_x, tip_y,
+        return HandSample(cx, cy, along, across, size, ext, dist, tip_x, tip_y,
                           (dx * ax + dy * ay) / n, -(ay * dx - ax * dy) / n)
 
     def push(self, frame: HandFrame) -> FrameResult:
@@ -155,7 +178,11 @@ class SessionAnalyzer:
             self._slot_side[slot] = side
             states.append(HandState(slot, side, s.x / self.spine.width, s.y / self.spine.height, s.along,
                                     s.across, s.spine_dist))
+            if self.glide[slot]._start is None:
+                self._slot_began[slot] = t  # this hand's run of samples (a new glide tracker) begins
             g = self.glide[slot].update(t, s.along, s.across)
+            if g is not None and g.start - self._slot_began[slot] <= EDGE_S:
+                g = None  # under way when the hand came into view: a partial glide (see EDGE_S)
             if g is not None:
                 g.hands = [side]
                 self.glides.append(g)
@@ -184,8 +211,8 @@ class SessionAnalyzer:
         self._nhands.append(min(len(states), 255))
         # A copy of the glide: the live judge may still re-judge it when the other hand's glide ends,
         # and a result once handed out does not change.
-        return FrameResult(t, self.live_label, over, states, replace(ended) if ended else None, frame,
-                           dict(self.counts))
+        return FrameResult(t, self.live_label, over, tuple(states),
+                           replace(ended, hands=list(ended.hands)) if ended else None, frame, self.counts)
 
     def _safety_input(self, t: float, st: HandState) -> tuple:
         """Where a hand touches the back. A tapping hand spends most of its time in the air, and
@@ -263,8 +290,7 @@ class SessionAnalyzer:
             g.phase = "stroke"
         # Both hands glide together: count a stroke once, in the phase both hands agree on (as
         # in the report: one hand alone does not make a glide down the wrong way).
-        twin = next((s for s in reversed(self._judged[-3:]) if s.slot != g.slot and s.direction == g.direction
-                     and min(s.end, g.end) - max(s.start, g.start) > 0.5 * min(s.duration, g.duration)), None)
+        twin = next((s for s in reversed(self._judged[-3:]) if s.slot != g.slot and same_stroke(s, g, p)), None)
         if twin is None:
             self._count(g, +1)
         elif twin.phase != g.phase:
@@ -316,14 +342,28 @@ class SessionAnalyzer:
         """The session's report. Repeatable (the same report each time); no push() after it."""
         if self._report is not None:
             return self._report
-        t_end = self._t[-1] if self._t else 0.0
-        for gt in self.glide:
-            g = gt.flush()
-            if g is not None:
-                # `across` is a mean distance (unsigned): the side is where the hand was last seen.
-                g.hands = [self._slot_side[g.slot]]
-                self.glides.append(g)
-        self.guard.close(t_end)
+        self.guard.close(self._t[-1] if self._t else 0.0)
+        report = self._report_now(list(self.guard.events))
+        figures = self.camera.figures((tuple(self.spine.head), tuple(self.spine.sacrum)))
+        report.summary["camera"] = {"figures": figures.to_dict(), "problems": [p.to_dict() for p in check(figures)]}
+        for a in (report.t, report.labels, report.over_spine):
+            a.setflags(write=False)  # handed out: the same report on every finish()
+        self._report = report
+        return report
+
+    def preview(self) -> SessionReport:
+        """The report as it would be if the session finished now, by the same code as finish()
+        (the live counters come from it, so at the end they are the report's figures); the
+        session goes on. Costs about a finish(): call it now and then, not every frame."""
+        if self._report is not None:
+            return self._report
+        events = list(self.guard.events)
+        if self.guard.active is not None:  # finish() closes it at the last frame: count it as closed
+            events.append(replace(self.guard.active, end=self._t[-1], hands=set(self.guard.active.hands)))
+        return self._report_now(events)
+
+    def _report_now(self, events: list) -> SessionReport:
+        # Glides still under way now are cut by the end: partial, not counted (see EDGE_S).
         t = np.frombuffer(self._t, dtype=np.float64).copy()
         codes = self.final_labels()
         labels = np.asarray(guide.LABELS, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
@@ -334,13 +374,8 @@ class SessionAnalyzer:
         mark_returns(glides, self.o.strokes)
         strokes = merge_hands(glides, self.o.strokes) + self._technique_spans(t, labels)
         strokes.sort(key=lambda s: s.start)
-        report = summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
-                           np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes,
-                           list(self.guard.events), self.spine)
-        figures = self.camera.figures((tuple(self.spine.head), tuple(self.spine.sacrum)))
-        report.summary["camera"] = {"figures": figures.to_dict(), "problems": [p.to_dict() for p in check(figures)]}
-        self._report = report
-        return report
+        return summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
+                         np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes, events, self.spine)
 
     def _moves_are_not_effleurage(self, t: np.ndarray, labels: np.ndarray) -> None:
         """Effleurage is repeated glides, a glide up and the way back ("Repeat this technique"):
@@ -379,6 +414,30 @@ class SessionAnalyzer:
                     s.passes = count_passes(np.where(f[..., 0] >= 0, f[..., 4], np.nan))
                 out.append(s)
         return out
+
+
+def join_segments(analyzers: list[SessionAnalyzer]) -> SessionReport:
+    """One report over consecutive analyzers of one session, each on its own spine line (the
+    line was changed between them): every frame, stroke and spine event of every part, the
+    summary over all of them, and `summary["spine"]["changes"]` saying when each line began.
+    The camera check is the session's (the parts share one CameraWatch)."""
+    reports = [a.finish() for a in analyzers]
+    if len(reports) == 1:
+        return reports[0]
+    t = np.concatenate([r.t for r in reports])
+    labels = np.concatenate([r.labels for r in reports])
+    over = np.concatenate([r.over_spine for r in reports])
+    nhands = np.concatenate([np.frombuffer(a._nhands, dtype=np.uint8).astype(int) for a in analyzers])
+    strokes = sorted((s for r in reports for s in r.strokes), key=lambda s: s.start)
+    events = [e for r in reports for e in r.spine_events]
+    last = analyzers[-1].spine
+    report = summarise(t, labels, over, nhands, strokes, events, last)
+    report.summary["spine"]["changes"] = [
+        {"t": round(float(r.t[0]), 3) if len(r.t) else None, "head": list(a.spine.head),
+         "sacrum": list(a.spine.sacrum), "source": a.spine.source, "confidence": round(a.spine.confidence, 3)}
+        for a, r in zip(analyzers, reports)]
+    report.summary["camera"] = reports[-1].summary["camera"]
+    return report
 
 
 def count_passes(along: np.ndarray, min_run: float = 0.3, deadband: float = 0.08) -> int:
@@ -434,3 +493,11 @@ def _smooth_codes(codes: np.ndarray, width: int, min_run: int) -> np.ndarray:
         if not changed:
             break
     return out
+
+
+def analyse_frames(frames, spine: SpineLine, options: AnalyzerOptions | None = None) -> SessionReport:
+    """The report of a whole track (an iterable of HandFrame) on one spine line."""
+    analyzer = SessionAnalyzer(spine, options)
+    for f in frames:
+        analyzer.push(f)
+    return analyzer.finish()

@@ -1,6 +1,6 @@
 """Live coaching: one short cue at a time, from the analysis of each frame.
 
-`Coach.update(result, analyzer)` is called once per analysed frame (live or recorded) and
+`Coach.update(result)` is called once per analysed frame (live or recorded) and
 returns the cue to show now, or None. Cues have a priority and a minimum display time, so a
 lower cue never flickers over a higher one and a cue stays up long enough to be read:
 
@@ -207,7 +207,7 @@ class Coach:
             return -1
         return PRIORITY[cue.key.split(":", 1)[0]]
 
-    def update(self, result, analyzer=None) -> Cue | None:
+    def update(self, result) -> Cue | None:
         """Take one FrameResult; return the cue to show now (None: nothing to say)."""
         t = float(result.t)
         self._track(result)
@@ -239,10 +239,6 @@ class Coach:
             self.history.append((t, cue))
         self.current = cue
         self._shown_since = self._last_true = t
-
-    @property
-    def seconds_total(self) -> float:
-        return float(sum(self.technique_seconds.values()))
 
     def against_guide(self) -> dict[str, dict]:
         """Live time per technique against the guide's range: short / in range / long."""

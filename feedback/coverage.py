@@ -155,8 +155,8 @@ def coverage_text(cov: Coverage) -> list[str]:
     """Plain sentences: for each technique done, what the guide asks for that was missed."""
     out = []
     for name in guide.TECHNIQUES:
-        if name not in cov.missed:
-            continue
+        if name not in cov.missed or name not in ASKED_WHY:
+            continue  # no places asked for this technique
         miss = cov.missed[name]
         if not miss:
             out.append(f"{name.capitalize()}: every place the guide asks for was worked ({ASKED_WHY[name]}).")

@@ -163,6 +163,13 @@ def _beside(seq: list[Stroke], i: int, p: StrokeParams) -> list[Stroke]:
     return near
 
 
+def same_stroke(a: Stroke, b: Stroke, p: StrokeParams) -> bool:
+    """Two hands' glides that make one stroke: the same way, overlapping in time by at least
+    `merge_overlap` of the shorter (the one rule for the report and the live counts)."""
+    overlap = min(a.end, b.end) - max(a.start, b.start)
+    return a.direction == b.direction and overlap > 0 and overlap >= p.merge_overlap * min(a.duration, b.duration)
+
+
 def merge_hands(glides: list[Stroke], p: StrokeParams) -> list[Stroke]:
     """Two hands gliding together make one stroke. When the hands disagree on its phase, the
     stroke is not called the wrong way on one hand's word: a glide down is a pressing stroke
@@ -171,10 +178,8 @@ def merge_hands(glides: list[Stroke], p: StrokeParams) -> list[Stroke]:
     slots: list[set[int]] = []  # the hands (tracker slots) already in each stroke of `out`
     for g in sorted(glides, key=lambda s: s.start):
         for o, mine in zip(out[-3:], slots[-3:]):
-            overlap = min(o.end, g.end) - max(o.start, g.start)
             # Another hand, not the side name: two hands on one side of the spine glide together too.
-            if (o.direction == g.direction and overlap > 0
-                    and overlap >= p.merge_overlap * min(o.duration, g.duration) and g.slot not in mine):
+            if same_stroke(o, g, p) and g.slot not in mine:
                 o.start, o.end = min(o.start, g.start), max(o.end, g.end)
                 o.length = max(o.length or 0, g.length or 0)
                 o.hands = sorted(set(o.hands) | set(g.hands))

@@ -32,7 +32,6 @@ class HandSample:
     size: float     # palm size, pixels
     ext: float      # mean fingertip distance from the wrist, in palm sizes
     spine_dist: float  # distance of the palm centre to the spine segment, in palm sizes
-    on_segment: bool   # between neck and sacrum
     tip_x: float = 0.0  # mean fingertip minus palm centre, image axes, palm sizes (a tap's flick)
     tip_y: float = 0.0
     axis_along: float = 0.0   # unit wrist-to-middle-knuckle direction, along the spine (+ toward

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from feedback.pipeline import analyse_frames
+from feedback.analyzer import analyse_frames
 from feedback.report import label_spans
 from feedback.spine import SpineLine
 from tracker.types import SpinePoints

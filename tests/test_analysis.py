@@ -6,7 +6,7 @@ import pytest
 
 from feedback import guide
 from feedback.analyzer import SessionAnalyzer
-from feedback.pipeline import analyse_frames
+from feedback.analyzer import analyse_frames
 from feedback.safety import SpineGuard
 from feedback.spine import SpineError, SpineLine
 from studio.session import Noise, Segment, random_rig, simulate
@@ -213,7 +213,7 @@ def test_segment_not_infinite_line():
 # -- one analyzer for live and recorded ------------------------------------------------------
 
 def test_live_frame_by_frame_equals_whole_recording(tmp_path):
-    from feedback.pipeline import analyse_path
+    from coaching.recording import analyse_path
     from tracker.trackfile import read_track, write_track
     from tracker.types import TrackHeader
 

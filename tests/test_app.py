@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from feedback import calibration, guide
+from coaching import calibration
+from feedback import guide
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
@@ -254,7 +255,7 @@ def test_calibration_refuses_points_it_cannot_use(coach_home):
 def test_overlay_draws_the_spine_band_red_while_over_the_spine():
     from feedback.analyzer import FrameResult
     from feedback.coach import Cue
-    from feedback.overlay import draw_overlay
+    from drawing.overlay import draw_overlay
     from feedback.spine import SpineLine
 
     spine = SpineLine((0.8, 0.5), (0.2, 0.5), 640, 480)
@@ -277,7 +278,7 @@ def test_overlay_stage_draws_every_frame_in_order_off_the_calling_thread():
     import threading
 
     from feedback.analyzer import FrameResult
-    from feedback.pipeline import OverlayStage
+    from coaching.video import OverlayStage
     from feedback.spine import SpineLine
 
     spine = SpineLine((0.8, 0.5), (0.2, 0.5), 640, 480)
@@ -299,7 +300,7 @@ def test_overlay_stage_draws_every_frame_in_order_off_the_calling_thread():
 
 def test_overlay_stage_raises_what_the_sink_raised_and_never_hangs():
     from feedback.analyzer import FrameResult
-    from feedback.pipeline import OverlayStage
+    from coaching.video import OverlayStage
     from feedback.spine import SpineLine
 
     spine = SpineLine((0.8, 0.5), (0.2, 0.5), 640, 480)
@@ -366,13 +367,13 @@ def test_live_session_analyses_frames_and_keeps_the_report_when_the_stream_stops
         (frames[-1].pts - frames[0].pts) / 90_000 + 1 / 30, abs=0.05)
     assert result.report.summary["hands_seen_fraction"] > 0.5
     assert result.video and result.video[4:8] == b"ftyp"
-    assert not live.accepting and live.processor is None and live.video_path is None
+    assert not live.accepting and live.session is None and live.video_path is None
 
 
 def test_a_video_with_no_hands_says_so():
     import cv2
 
-    from views.processing import annotate_video
+    from coaching.recording import analyse_path
     from tracker.types import SpinePoints
 
     path = Path(os.environ.get("TMPDIR", "/tmp")) / f"no-hands-{os.getpid()}.avi"
@@ -381,7 +382,7 @@ def test_a_video_with_no_hands_says_so():
         w.write(np.full((240, 320, 3), 120 + i, np.uint8))
     w.release()
     try:
-        result = annotate_video(path, SpinePoints((0.8, 0.5), (0.2, 0.5)), write_video=False)
+        result = analyse_path(path, points=SpinePoints((0.8, 0.5), (0.2, 0.5)))
     finally:
         path.unlink(missing_ok=True)
     assert result.frames == 30 and result.report.summary["hands_seen_fraction"] == 0

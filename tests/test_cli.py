@@ -122,7 +122,7 @@ def test_bad_flags_exit_2(track):
 
 
 def test_saved_calibration_of_the_same_camera_is_used(track, tmp_path, monkeypatch):
-    from feedback import calibration
+    from coaching import calibration
 
     _, without, sim = track
     monkeypatch.setenv("MASSAGE_COACH_HOME", str(tmp_path))

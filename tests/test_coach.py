@@ -219,7 +219,7 @@ def test_one_cue_at_a_time_on_a_simulated_session_with_a_spine_drift():
     over, spine_cue = [], []
     for f in sim.frames:
         r = analyzer.push(f)
-        cue = coach.update(r, analyzer)
+        cue = coach.update(r)
         over.append(r.over_spine)
         spine_cue.append(cue is not None and cue.key == "spine")
     over, spine_cue = np.array(over), np.array(spine_cue)

@@ -89,11 +89,11 @@ def test_no_hands_until_the_first_hand_is_seen():
 
 def test_real_pixels_black_frames_after_a_rendered_sample():
     """A rendered sample cut while a hand is over the spine, then 1 s of black frames (a lens
-    covered, a light switched off), through MediaPipe and the live frame processor."""
+    covered, a light switched off), through MediaPipe and the live session."""
     import json
     from pathlib import Path
 
-    from feedback.pipeline import FrameProcessor
+    from coaching.session import Session
     from tracker.source import VideoSource
     from tracker.types import SpinePoints
 
@@ -103,7 +103,7 @@ def test_real_pixels_black_frames_after_a_rendered_sample():
                                   truth["width"], truth["height"])
     over_t = [f["t"] for f in truth["frames"] if f["over_spine"]]
     cut = over_t[0] + 0.7  # well inside the drift onto the spine
-    proc = FrameProcessor(spine)
+    proc = Session(spine)
     results = []
     frame = None
     with VideoSource(video) as src:
@@ -111,11 +111,11 @@ def test_real_pixels_black_frames_after_a_rendered_sample():
             if t > cut:
                 break
             if t >= cut - 5.0:  # 5 s of context is enough for the labels
-                results.append(proc.process(frame, t))
+                results.append(proc.push(frame, t).result)
     black = np.zeros_like(frame)
     for i in range(30):
-        results.append(proc.process(black, cut + (i + 1) / 30))
-    rep = proc.finish()
+        results.append(proc.push(black, cut + (i + 1) / 30).result)
+    rep = proc.finish().report
     t = np.array([r.t for r in results])
     seen_t = max(r.t for r in results if r.hands)
     assert seen_t >= cut - 0.1, "MediaPipe lost the hands before the black frames"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from feedback import history
+from coaching import history
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from feedback import calibration
-from feedback.calibration import CalibrationError
-from feedback.pipeline import InputError, sidecar_spine
+from coaching import calibration
+from coaching.calibration import CalibrationError
+from coaching.spine_policy import InputError, Sidecar
 from studio.session import Segment, random_rig, simulate
 from tracker.trackfile import write_track
 from tracker.types import TrackHeader
@@ -129,7 +129,7 @@ def test_a_malformed_sidecar_is_refused_by_the_command_line_and_the_app_alike(tm
         side.mkdir()
     else:
         side.write_text(content)
-    for read in (sidecar_spine, sample_spine):  # the command line's and the app's
+    for read in (lambda v: Sidecar(v).points(), sample_spine):  # the command line's and the app's
         with pytest.raises(InputError) as e:
             read(video)
         assert "v.spine.json" in str(e.value) and "\n" not in str(e.value)

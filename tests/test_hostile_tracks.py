@@ -38,7 +38,7 @@ def frame(t=0.0, hands=None):
 def analyze(path: Path, out: Path | None = None) -> tuple[int, str]:
     """`python -m feedback analyze` in this process: (exit code, stderr). Any exception other
     than SystemExit escapes, and fails the test: that would be a traceback for a user."""
-    from feedback.__main__ import main
+    from coaching.cli import main
 
     err = io.StringIO()
     argv = ["analyze", str(path)] + (["--out", str(out)] if out else [])
@@ -135,7 +135,7 @@ def test_zero_hands_and_repeated_times_are_valid(tmp_path):
 def test_stride_beyond_range_is_refused(tmp_path):
     path = tmp_path / "t.jsonl"
     path.write_bytes(lines(HEADER, frame()))
-    from feedback.__main__ import main
+    from coaching.cli import main
 
     for stride in ("100000", "0", "-1", "x", "1e3"):
         err = io.StringIO()

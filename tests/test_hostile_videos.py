@@ -109,7 +109,7 @@ def analyze_here(*args) -> tuple[int, str]:
     import contextlib
     import io
 
-    from feedback.__main__ import main
+    from coaching.cli import main
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):

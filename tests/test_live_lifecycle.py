@@ -100,18 +100,18 @@ def test_a_change_of_frame_size_continues_the_same_measurement_and_recording(tmp
 
 
 def test_frames_stopping_release_the_tracker_and_recording_and_a_resumed_stream_continues(tmp, images, monkeypatch):
-    from views import live as live_page
+    from coaching import live as live_work
 
-    monkeypatch.setattr(live_page, "STALL_S", 0.5)
+    monkeypatch.setattr(live_work, "STALL_S", 0.5)
     live = session()
     for vf in frames(images[:30]):
         live.callback(vf)
     m = live.measurement
-    assert m.processor._detector is not None and len(ours(tmp)) == 1  # MediaPipe and the recording, in use
+    assert m.session._detector is not None and len(ours(tmp)) == 1  # MediaPipe and the recording, in use
     deadline = time.monotonic() + 5
     while not m.suspended and time.monotonic() < deadline:  # the watchdog looks once a second
         time.sleep(0.1)
-    assert m.suspended and m.processor._detector is None and m.writer is None
+    assert m.suspended and m.session._detector is None and m.writer is None
     assert ours(tmp) == []  # the recording part is in memory now, its folder gone
     # The stream comes back, with a new clock (a new connection): the same measurement goes on.
     for vf in frames(images[30:], start_pts=10**9):
@@ -135,7 +135,7 @@ def test_track_ended_releases_at_once_and_the_page_still_gets_the_report(tmp, im
     assert result is not None and result.frames == 15 and result.video
 
 
-def test_a_new_spine_line_finishes_the_part_before_it_and_says_so(tmp, images):
+def test_a_new_spine_line_goes_on_in_the_same_session_and_the_report_says_where(tmp, images):
     from tracker.types import SpinePoints
 
     live = session(record=False)
@@ -144,9 +144,13 @@ def test_a_new_spine_line_finishes_the_part_before_it_and_says_so(tmp, images):
     live.set_points(SpinePoints((0.4, 0.2), (0.45, 0.85)))
     for vf in frames(images[20:40], 20 * 3000):
         live.callback(vf)
-    first = live.take_finished()
-    assert len(first) == 1 and first[0].frames == 20 and "spine line changed" in first[0].notes[-1]
-    assert live.stop().frames == 20
+    assert live.take_finished() == []  # no part is cut off: one session
+    assert live.snapshot()["spine_changes"]  # said on the page while it runs
+    result = live.stop()
+    assert result.frames == 40 and len(result.report.t) == 40  # the whole session, both lines
+    changes = result.report.summary["spine"]["changes"]
+    assert len(changes) == 2 and changes[1]["head"] == [0.4, 0.2] and changes[0]["t"] < changes[1]["t"]
+    assert len(result.spine_changes) == 2 and any("spine line changed" in n for n in result.notes)
 
 
 def test_the_session_lock_is_free_while_a_frame_is_analysed(tmp, images, monkeypatch):

@@ -157,7 +157,7 @@ def test_a_failed_analysis_never_touches_an_existing_out(tmp_path):
 
 KILL_DURING_SAVE = """if True:
     import os, sys, time
-    from feedback import calibration
+    from coaching import calibration
     real_fsync = os.fsync
     def slow_fsync(fd):
         print("writing", flush=True)   # the new calibration is half way: in a temporary file
@@ -168,7 +168,7 @@ KILL_DURING_SAVE = """if True:
 
 
 def test_killed_while_saving_a_calibration_the_old_one_is_intact(tmp_path, monkeypatch):
-    from feedback import calibration
+    from coaching import calibration
 
     monkeypatch.setenv("MASSAGE_COACH_HOME", str(tmp_path))
     old = calibration.save((0.5, 0.2), (0.5, 0.8), "manual", 1.0, (640, 480))

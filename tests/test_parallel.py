@@ -21,7 +21,8 @@ def test_parts_cover_the_video_once_on_the_stride_grid(count, parts, stride):
 
 
 def test_two_processes_give_the_one_process_analysis():
-    from feedback.pipeline import analyse_frames, sidecar_spine
+    from coaching.spine_policy import Sidecar
+    from feedback.analyzer import analyse_frames
     from feedback.spine import SpineLine
     from tracker.parallel import track_video_parallel
     from tracker.pipeline import track_video
@@ -34,7 +35,7 @@ def test_two_processes_give_the_one_process_analysis():
     found_one = np.array([len(f.hands) for f in one])
     found_two = np.array([len(f.hands) for f in two])
     assert (found_one != found_two).sum() <= 10  # only near the join, where the second graph warms up
-    spine = SpineLine.from_points(sidecar_spine(video), 640, 480)
+    spine = SpineLine.from_points(Sidecar(video).points(), 640, 480)
     a, b = analyse_frames(one, spine), analyse_frames(two, spine)
     assert (a.labels != b.labels).mean() <= 0.01
     assert [(s.direction, s.phase) for s in a.strokes] == [(s.direction, s.phase) for s in b.strokes]

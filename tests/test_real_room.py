@@ -226,7 +226,7 @@ def test_cli_summary_shows_the_camera_check(tmp_path):
 def test_review_page_shows_the_camera_check(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from feedback import calibration
+    from coaching import calibration
 
     monkeypatch.setenv(calibration.ENV_HOME, str(tmp_path / "home"))
     at = AppTest.from_file(str(SAMPLES.parent / "app.py"), default_timeout=240)

@@ -10,7 +10,7 @@ import pytest
 
 from feedback import guide
 from feedback.analyzer import count_passes
-from feedback.pipeline import analyse_frames
+from feedback.analyzer import analyse_frames
 from feedback.safety import SpineGuard
 from feedback.spine import SpineLine
 from feedback.technique import ClassifierParams, HandWindow, classify

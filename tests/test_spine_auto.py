@@ -238,8 +238,9 @@ def test_refiner_says_nothing_before_there_are_strokes(effleurage):
 
 
 def test_live_page_shows_the_refined_line_and_uses_it_only_once_confirmed(effleurage, monkeypatch, tmp_path):
-    from feedback import calibration
-    from views.live import LiveSession, Measurement, _draw_proposal
+    from coaching import calibration
+    from drawing.overlay import draw_proposal as _draw_proposal
+    from views.live import LiveSession, Measurement
 
     monkeypatch.setenv("MASSAGE_COACH_HOME", str(tmp_path))
     sim = effleurage[1]

@@ -76,14 +76,15 @@ def _truth_drift(name: str) -> tuple[float, float, set[str]]:
 
 @pytest.fixture(scope="module")
 def analysed():
-    from views.processing import annotate_video, sample_spine
+    from coaching.recording import analyse_path
+    from views.processing import sample_spine
 
     out = {}
     for name in ("mini_session", "spine_drift"):
         path = SAMPLES / f"{name}.mp4"
         if not path.exists():
             pytest.skip("the bundled sample videos are not there")
-        out[name] = annotate_video(path, sample_spine(path), write_video=False)
+        out[name] = analyse_path(path, points=sample_spine(path), points_source="calibration", use_saved=False)
     return out
 
 

@@ -16,8 +16,6 @@ from .types import SpinePoints  # (light: no cv2, no mediapipe)
 
 # An automatic spine below this confidence is left out: a wrong spine is worse than none,
 # because the analysis would warn about pressure on a spine that is not there.
-MIN_SPINE_CONFIDENCE = 0.5
-SPINE_SAMPLE_FRAMES = 8
 
 
 def parse_spine(text: str) -> SpinePoints:
@@ -62,20 +60,27 @@ def _progress(done: int, total: int) -> None:
 
 
 def _auto_spine(video: str) -> SpinePoints | None:
-    from .pipeline import sample_frames
-    from .pose import estimate_spine
+    """The line by the app's one spine policy (coaching/spine_policy.py, loaded only here): the
+    video's sidecar file, the saved calibration of this picture size, else the automatic line
+    from stills, written only when it is sure; otherwise no line, said on stderr."""
+    from coaching import spine_policy
+    from feedback.spine import SpineError
 
-    est = estimate_spine(sample_frames(video, SPINE_SAMPLE_FRAMES))
-    if est is None:
-        _say("spine: no body found; writing no spine (give one with --spine)")
+    from .pipeline import sample_frames, video_header
+
+    h = video_header(video)
+    auto = spine_policy.Automatic(lambda: (sample_frames(video, spine_policy.STILLS), None, None))
+    try:
+        line = spine_policy.choose(h.width, h.height, spine_policy.chain(None, video=video, automatic=auto))
+    except (SpineError, spine_policy.InputError) as e:
+        if auto.found is not None and auto.found.points is None:
+            _say("spine: no body found; writing no spine (give one with --spine)")
+        else:
+            _say(f"spine: {e}; writing no spine (give one with --spine)")
         return None
-    where = f"head ({est.head[0]:.3f}, {est.head[1]:.3f}) sacrum ({est.sacrum[0]:.3f}, {est.sacrum[1]:.3f})"
-    if est.confidence < MIN_SPINE_CONFIDENCE:
-        _say(f"spine: low confidence {est.confidence:.2f} ({where}, {est.frames_used} frames); "
-             "writing no spine (give one with --spine)")
-        return None
-    _say(f"spine: estimated {where}, confidence {est.confidence:.2f} from {est.frames_used} frames")
-    return est.points
+    _say(f"spine: from {line.source}, head ({line.head[0]:.3f}, {line.head[1]:.3f}) sacrum ({line.sacrum[0]:.3f}, "
+         f"{line.sacrum[1]:.3f}), confidence {line.confidence:.2f}")
+    return line.points()
 
 
 def cmd_track(args: argparse.Namespace) -> int:

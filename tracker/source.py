@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -42,16 +42,6 @@ READ_TIMEOUT_S = 30.0
 
 class SourceError(Exception):
     """A frame source cannot be opened or read; the message is one line, fit for a user."""
-
-
-class FrameSource(Protocol):
-    width: int
-    height: int
-    fps: float
-
-    def __iter__(self) -> Iterator[tuple[float, np.ndarray]]: ...
-
-    def close(self) -> None: ...
 
 
 def _check_stride(stride: int) -> int:
@@ -192,8 +182,7 @@ class VideoSource(_Capture):
         first = fit_frame(first)
         self.height, self.width = first.shape[:2]  # what the frames yielded measure (scaled down if huge)
         fps = self._cap.get(cv2.CAP_PROP_FPS)
-        self.fps_known = math.isfinite(fps) and 0 < fps <= 1000
-        self.fps = float(fps) if self.fps_known else DEFAULT_FPS
+        self.fps = float(fps) if math.isfinite(fps) and 0 < fps <= 1000 else DEFAULT_FPS
         count = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
         # Container estimate (exact for most mp4s, approximate for some webm/avi); 0 if unknown.
         self.frame_count = int(count) if math.isfinite(count) and count > 0 else 0

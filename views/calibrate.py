@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import streamlit as st
 
-from feedback.overlay import draw_spine
+from drawing.overlay import draw_spine
 from feedback.spine import SpineError, SpineLine
 from tracker.types import SpinePoints
 

@@ -5,35 +5,11 @@ import streamlit as st
 
 from feedback import guide
 
-from .widgets import GUIDE_DONE_KEY, guard, target_text
-
-TICKS_KEY = "guide_ticks"  # survives page changes (widget state does not)
-DOCTOR_ITEM = "doctor"
-
-
-def checklist_items() -> list[tuple[str, str]]:
-    """(id, text) of every box to tick: the doctor question, each safety rule, each step."""
-    items = [(DOCTOR_ITEM, "I asked the person about the conditions above: none applies, or a doctor has "
-                           "agreed to the massage.")]
-    items += [(f"rule{i}", rule) for i, rule in enumerate(guide.SAFETY_RULES)]
-    items += [(f"step{i}", f"**{name.capitalize()}**: {how}") for i, (name, how) in enumerate(guide.SEQUENCE)]
-    return items
-
-
-def remembered_ticks() -> dict:
-    """The ticks of this browser session; on its first use, those saved on this computer (the
-    checklist is the user's own, kept in the data folder like the history, never any video)."""
-    if TICKS_KEY not in st.session_state:
-        from feedback import history
-
-        ticks = history.load_ticks()
-        st.session_state[TICKS_KEY] = ticks
-        st.session_state[GUIDE_DONE_KEY] = all(ticks.get(i) for i, _ in checklist_items())
-    return st.session_state[TICKS_KEY]
-
+from .checklist import DOCTOR_ITEM, GUIDE_DONE_KEY, TICKS_KEY, checklist_items, remembered_ticks
+from .widgets import guard, target_text
 
 def _sync(item: str) -> None:
-    from feedback import history
+    from coaching import history
 
     ticks = remembered_ticks()
     ticks[item] = bool(st.session_state.get(f"_guide_{item}"))
@@ -76,7 +52,7 @@ def render() -> None:
     total = len(checklist_items())
     st.divider()
     if done == total:
-        from .nav import page
+        from .nav import page  # the registry app.py filled: no import of the other pages
 
         st.success("All read. You are ready to practise.")
         st.page_link(page("live"), label="Go to live practice", icon=":material/videocam:")

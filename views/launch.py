@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     command = args[0] if args else ""
     if command == "analyze":
-        from feedback.__main__ import main as feedback_main
+        from coaching.cli import main as feedback_main
 
         return feedback_main(args)
     if command == "track":

@@ -1,35 +1,21 @@
 """Live practice page: the webcam through the coach, with the time per technique beside it.
 
-The video runs through streamlit-webrtc: `LiveSession.callback` is called in a worker thread for
-each frame (no st.* there); it runs the FrameProcessor, the Coach and the overlay, and leaves
-what the page shows in the session under a lock. The page reads it every second while playing.
-When the stream stops, the measurement is finished into a report that stays on the page.
+The video runs through streamlit-webrtc: `LiveSession.callback` (coaching/live.py, no Streamlit
+there) is called in a worker thread for each frame; the page reads what it left every second
+while playing. When the stream stops, the session's result stays on the page.
 """
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import logging
-import threading
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import cv2
-import numpy as np
 import streamlit as st
 
-from feedback import calibration, guide
-from feedback.coach import Coach
-from feedback.coverage import HandTrace
-from feedback.routine import Routine
-from feedback.sounds import SoundGate
-from feedback.overlay import draw_message, draw_overlay
-from feedback.report import SessionReport
-from feedback.spine import SpineLine
-from tracker import filestore  # noqa: F401 - first: its atexit then runs after WATCHDOG's
-from feedback.spine_auto import CONFIRM_AT, SpineRefiner
-from tracker.types import SpinePoints
+from coaching import calibration
+from coaching.live import NO_START_S, STALL_S, WATCHDOG, LiveSession, Measurement, join_recording  # noqa: F401
+from coaching.session import SessionResult
+from feedback import guide
+from feedback.spine_auto import CONFIRM_AT
 
 from . import calibrate, saved_line, sound
 from .widgets import (STATUS_TEXT, coach_level, guard, guide_notice, mmss, show_report, target_text)
@@ -42,541 +28,16 @@ STILL_KEY = "live_still"
 RECORD_KEY = "live_record"
 FLASH_KEY = "live_flash"
 MAX_RESULTS = 3
-STALL_S = 4.0        # no frame for this long while playing: the stream has stopped (resources released)
-NO_START_S = 15.0    # playing but no frame at all after this long
-WORK_TIMEOUT_S = 10.0  # the longest the page waits for the frame worker to finish its frame
-MAX_CLOCK_JUMP_S = 5.0  # a larger jump in the frames' clock is a restarted stream, not a pause
 
 
-@dataclass
-class LiveResult:
-    report: SessionReport
-    video: bytes | None
-    cues: list = field(default_factory=list)
-    frames: int = 0
-    ended_at: str = ""
-    notes: list = field(default_factory=list)   # what the user should know (parts, rescaled frames, errors)
-    trace: HandTrace | None = None              # where the hands worked (the coverage map)
+def _tab_alive(session_id: str) -> bool:
+    """Is this browser session still connected? (Streamlit's runtime; True when unknown.)"""
+    from streamlit.runtime import Runtime
 
+    return not Runtime.exists() or Runtime.instance().is_active_session(session_id)
 
-class Measurement:
-    """One measurement: the analysis, kept across stream drops, and its heavy resources (the
-    MediaPipe graph, the recording writer and its private folder), released by `suspend()`
-    and taken again on the next frame.
 
-    Only the frame worker calls `process`, with `work` held; whoever suspends or finishes takes
-    `work` first (waiting at most one frame), so the two never run at once. The session lock
-    is never held here."""
-
-    def __init__(self, points: SpinePoints, level: str, record: bool, size: tuple[int, int]) -> None:
-        from feedback.pipeline import FrameProcessor
-
-        self.size = size
-        self.spine = SpineLine.from_points(points, size[0], size[1], "calibration")
-        self.processor = FrameProcessor(self.spine)
-        self.coach = Coach(level)
-        self.trace = HandTrace()
-        self.refiner = SpineRefiner(size[0], size[1], points)  # a surer line from the strokes
-        self.proposal = None  # its proposed line (AutoSpine), drawn until confirmed or dismissed
-        self.record = record
-        self.work = threading.Lock()
-        self.writer = None
-        self.folder: Path | None = None
-        self.parts: list[bytes] = []
-        self.notes: list[str] = []
-        self.t0: float | None = None
-        self.last_t: float | None = None
-        self.last_wall: float | None = None
-        self.frames = 0
-        self.resized = 0
-        self.suspended = False
-        self.closed = False
-
-    @property
-    def video_path(self) -> Path | None:
-        return None if self.writer is None else self.writer.path
-
-    def _time(self, t_abs: float, now: float) -> float:
-        """Seconds since the start, kept increasing. A resumed stream may restart its clock: the
-        measurement then continues from where it was, after the wall-clock pause."""
-        if self.t0 is None:
-            self.t0 = t_abs
-        t = t_abs - self.t0
-        if self.last_t is not None and not (self.last_t < t <= self.last_t + MAX_CLOCK_JUMP_S):
-            if self.last_t - 1.0 < t <= self.last_t:  # a repeated stamp
-                t = self.last_t + 1e-3
-            else:
-                t = self.last_t + min(max(now - (self.last_wall or now), 1e-3), MAX_CLOCK_JUMP_S)
-                self.t0 = t_abs - t
-        return t
-
-    def process(self, img: np.ndarray, t_abs: float):
-        """Analyse and draw one frame (`work` held). Returns the drawn frame, result and cue."""
-        import cv2
-
-        h, w = img.shape[:2]
-        if (w, h) != self.size:  # WebRTC adapts the resolution: same measurement, first size
-            img = cv2.resize(img, self.size, interpolation=cv2.INTER_AREA)
-            self.resized += 1
-        now = time.monotonic()
-        t = self._time(t_abs, now)
-        self.suspended = False
-        if self.frames == 0:  # the first picture, before anything is drawn on it
-            _find_body(self.refiner, img.copy())
-        result = self.processor.process(img, t)
-        cue = self.coach.update(result, self.processor.analyzer)
-        self.trace.add(result)
-        draw_overlay(img, result, self.spine, cue)
-        if self.refiner.push(result.raw) is not None:
-            self.proposal = self.refiner.proposal
-        if self.proposal is not None:
-            _draw_proposal(img, self.proposal.points)
-        if self.record:
-            if self.writer is None:
-                self._start_part()
-            self.writer.write(img, t)
-        self.last_t, self.last_wall = t, now
-        self.frames += 1
-        return img, result, cue
-
-    def _start_part(self) -> None:
-        from tracker.filestore import private_folder
-
-        from .processing import VideoWriter
-
-        if self.parts:
-            self.notes.append(f"The stream paused at {mmss(self.last_t)}: the recording continues in a new part.")
-        self.folder = private_folder("live")
-        self.writer = VideoWriter(self.folder / "live.mp4", self.size[0], self.size[1], 30.0)
-
-    def _end_part(self) -> None:
-        from tracker.filestore import remove_folder
-
-        if self.writer is None:
-            return
-        writer, self.writer = self.writer, None
-        try:
-            writer.close()
-            if writer.frames:
-                self.parts.append(writer.path.read_bytes())
-        except Exception as e:
-            LOG.exception("could not finish the live recording")
-            self.notes.append(f"A part of the recording could not be finished ({type(e).__name__}: {e}).")
-        finally:
-            remove_folder(self.folder)
-            self.folder = None
-
-    def suspend(self) -> None:
-        """Releases the MediaPipe graph and ends the recording part (`work` held); the analysis
-        stays, and continues if frames come again."""
-        try:
-            self.processor.close()
-        except Exception:
-            LOG.exception("closing the hand tracker")
-        self._end_part()
-        self.suspended = True
-
-    def finish(self) -> LiveResult | None:
-        """The report of everything measured (`work` held); releases everything."""
-        self.suspend()
-        self.closed = True
-        if self.frames == 0:
-            return None
-        report = self.processor.analyzer.finish()
-        notes = list(self.notes)
-        if self.resized:
-            notes.append(f"The camera changed its picture size during the session: {self.resized} frames were "
-                         f"scaled to the first size ({self.size[0]}×{self.size[1]}) and measured with the rest.")
-        video = join_recording(self.parts, notes)
-        cues = [(round(float(t), 2), c.text, c.severity) for t, c in self.coach.history]
-        return LiveResult(report, video, cues, self.frames, dt.datetime.now().strftime("%H:%M"), notes, self.trace)
-
-
-def join_recording(parts: list[bytes], notes: list[str]) -> bytes | None:
-    """The recording's parts (the stream paused between them) as one mp4, by copying the
-    packets with shifted times (no re-encoding). If that fails, the longest part, said in `notes`."""
-    parts = [p for p in parts if p]
-    if len(parts) <= 1:
-        return parts[0] if parts else None
-    import io
-
-    import av
-
-    try:
-        buf = io.BytesIO()
-        with av.open(buf, "w", format="mp4") as out:
-            ostream, offset = None, 0.0
-            for data in parts:
-                with av.open(io.BytesIO(data)) as inp:
-                    istream = inp.streams.video[0]
-                    if ostream is None:
-                        ostream = out.add_stream_from_template(istream)
-                    end = offset
-                    for packet in inp.demux(istream):
-                        if packet.dts is None:
-                            continue
-                        tb = packet.time_base
-                        pts_s = float(packet.pts * tb) + offset
-                        dts_s = float(packet.dts * tb) + offset
-                        dur_s = float((packet.duration or 0) * tb)
-                        packet.stream = ostream
-                        packet.time_base = tb
-                        packet.pts, packet.dts = round(pts_s / tb), round(dts_s / tb)
-                        out.mux(packet)
-                        end = max(end, pts_s + (dur_s or 1 / 30))
-                    offset = end
-        return buf.getvalue()
-    except Exception as e:
-        LOG.exception("could not join the recording's parts")
-        notes.append(f"The recording has {len(parts)} parts that could not be joined ({type(e).__name__}); "
-                     "the longest is shown.")
-        return max(parts, key=len)
-
-
-class LiveSession:
-    """State shared by the frame callback (worker thread) and the page (script thread).
-
-    `lock` guards the references only (a swap, never work): the frame worker analyses outside
-    it, inside the Measurement's own `work` lock. Resources are released when the stream ends
-    for any reason: STOP (the page's `stop`), the track ending (`ended`, streamlit-webrtc's
-    on_video_ended), no frame for STALL_S (a tab closed or a connection lost: the watchdog), or
-    the process ending (atexit). What was measured stays, for the page to show."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.points: SpinePoints | None = None
-        self.level = "beginner"
-        self.record = False
-        self.accepting = False
-        self.measurement: Measurement | None = None
-        self.finished: list[LiveResult] = []   # measurements ended without the page (new spine line, ...)
-        self.view: dict = {}                   # what the page shows of the last frame (a new dict per frame)
-        self.error: str | None = None
-        self.last_frame: np.ndarray | None = None
-        self.last_wall: float | None = None
-        self.begun_wall: float | None = None
-        self._fps_times: list[float] = []
-        self.sound = SoundGate()     # sounds due (the page plays them in the browser)
-        self.routine = Routine()     # the guided session through the guide's Part 2
-        self._stream = None       # weakref to the page's streamlit-webrtc context
-        self._session_id: str | None = None
-        WATCHDOG.watch(self)
-
-    # -- compatibility views of the measurement ----------------------------------------------
-    @property
-    def processor(self):
-        m = self.measurement
-        return None if m is None or m.closed else m.processor
-
-    @property
-    def video_path(self) -> Path | None:
-        m = self.measurement
-        return None if m is None else m.video_path
-
-    # -- script side -------------------------------------------------------------------------
-    def set_points(self, points: SpinePoints | None) -> None:
-        """A new spine line. A measurement in progress on the old line is finished into a report
-        (kept in `finished`, said plainly) and the next frames start a new one on the new line."""
-        with self.lock:
-            if points == self.points:
-                return
-            self.points = points
-            old, self.measurement = self.measurement, None
-        result = _finish(old)
-        if result is not None:
-            result.notes.append("This part ended when the spine line changed; the next part uses the new line.")
-            with self.lock:
-                self.finished.append(result)
-
-    def begin(self, level: str, record: bool) -> None:
-        with self.lock:
-            old, self.measurement = self.measurement, None
-            self.level, self.record = level, record
-            self.accepting = True
-            self.begun_wall = time.monotonic()
-            self.error, self.view, self._fps_times = None, {}, []
-        result = _finish(old)
-        if result is not None:
-            with self.lock:
-                self.finished.append(result)
-
-    def stop(self) -> LiveResult | None:
-        """Finish the measurement (the stream has stopped). None if nothing was measured."""
-        with self.lock:
-            self.accepting = False
-            m, self.measurement = self.measurement, None
-        return _finish(m)
-
-    def take_finished(self) -> list[LiveResult]:
-        with self.lock:
-            done, self.finished = self.finished, []
-        return done
-
-    def ended(self) -> None:
-        """The video track ended (streamlit-webrtc's on_video_ended; a worker thread): release
-        the graph and the recording now; the measurement waits for the page or for more frames."""
-        self.release()
-
-    def release(self) -> None:
-        with self.lock:
-            m = self.measurement
-        if m is not None and not m.suspended and m.work.acquire(timeout=WORK_TIMEOUT_S):
-            try:
-                if not m.closed:
-                    m.suspend()
-            finally:
-                m.work.release()
-
-    def attach_stream(self, ctx, session_id: str | None) -> None:
-        """The page's streamlit-webrtc context and Streamlit session, so that the watchdog can
-        close the WebRTC connection (and its threads) of a tab that is gone."""
-        import weakref
-
-        try:
-            ref = weakref.ref(ctx)
-        except TypeError:  # a stand-in without a WebRTC worker (tests): nothing to close
-            ref = None
-        with self.lock:
-            self._stream = ref
-            self._session_id = session_id
-
-    def since_frame(self, now: float) -> float:
-        with self.lock:
-            return 0.0 if self.last_wall is None else now - self.last_wall
-
-    def drop_stream_if_tab_gone(self) -> bool:
-        """Stops the WebRTC worker when this session's browser tab is gone (its websocket is
-        closed): without it the connection's threads would wait for Streamlit's session
-        time-out (2 minutes) or ICE's own. The measurement stays for the page, should the tab
-        reconnect. Uses streamlit-webrtc's worker (`_get_worker`, 0.79): skipped if absent."""
-        with self.lock:
-            ref, sid = self._stream, self._session_id
-        ctx = ref() if ref is not None else None
-        if ctx is None or sid is None:
-            return False
-        from streamlit.runtime import Runtime
-
-        if not Runtime.exists() or Runtime.instance().is_active_session(sid):
-            return False
-        worker = getattr(ctx, "_get_worker", lambda: None)()
-        if worker is None:
-            return False
-        LOG.info("the live page's tab is gone: closing its WebRTC connection")
-        with self.lock:
-            self._stream = None
-        worker.stop(timeout=WORK_TIMEOUT_S)
-        return True
-
-    def stale(self, now: float) -> bool:
-        with self.lock:
-            m, last = self.measurement, self.last_wall
-        return m is not None and not m.suspended and last is not None and now - last > STALL_S
-
-    def snapshot(self) -> dict:
-        with self.lock:
-            now = time.monotonic()
-            fps = 0.0
-            if len(self._fps_times) > 1:
-                fps = (len(self._fps_times) - 1) / max(1e-6, self._fps_times[-1] - self._fps_times[0])
-            view, m = self.view, self.measurement
-            return {
-                "accepting": self.accepting, "has_spine": self.points is not None,
-                "frames": view.get("frames", 0) if m is not None else 0,
-                "label": view.get("label", "idle"), "over_spine": view.get("over_spine", False),
-                "cue": view.get("cue"), "counts": dict(view.get("counts", {})),
-                "technique_seconds": dict(view.get("technique_seconds", {name: 0.0 for name in guide.TECHNIQUES})),
-                "spine_alerts": view.get("spine_alerts", 0), "cues": list(view.get("cues", [])),
-                "error": self.error,
-                "since_frame": None if self.last_wall is None else now - self.last_wall,
-                "since_begin": None if self.begun_wall is None else now - self.begun_wall,
-                "fps": fps, "recording": m is not None and m.record and m.frames > 0,
-                "camera": list(view.get("camera", [])),
-                "proposal": None if m is None or m.proposal is None else (m.proposal.points, m.proposal.confidence),
-                "sound": (self.sound.tones, self.sound.spoken, self.sound.text),
-                "routine": self.routine.state(),
-            }
-
-    def accept_proposal(self) -> SpinePoints | None:
-        """The user confirmed the line proposed from the strokes: it is used (and saved) from now
-        on; the measurement so far is kept as its own report, and the next starts on the new line."""
-        with self.lock:
-            m = self.measurement
-        if m is None or not m.work.acquire(timeout=WORK_TIMEOUT_S):
-            return None
-        try:
-            if m.proposal is None:
-                return None
-            m.refiner.accept()
-            pts, conf = m.proposal.points, m.proposal.confidence
-            m.proposal = None
-        finally:
-            m.work.release()
-        calibration.save(pts.head, pts.sacrum, "strokes", conf, m.size)
-        self.set_points(pts)
-        return pts
-
-    def dismiss_proposal(self) -> None:
-        with self.lock:
-            m = self.measurement
-        if m is not None and m.work.acquire(timeout=WORK_TIMEOUT_S):
-            try:
-                m.refiner.reject()
-                m.proposal = None
-            finally:
-                m.work.release()
-
-    def still(self) -> np.ndarray | None:
-        with self.lock:
-            frame = self.last_frame
-        return None if frame is None else frame.copy()
-
-    # -- worker side (no st.* here) ----------------------------------------------------------
-    def callback(self, frame):
-        import av
-
-        img = frame.to_ndarray(format="bgr24")
-        t_abs = frame.time if frame.time is not None else time.monotonic()
-        still = img.copy()  # the picture for a still, before the overlay is drawn (outside the lock)
-        now = time.monotonic()
-        with self.lock:
-            self.last_frame, self.last_wall = still, now
-            accepting, points, m = self.accepting, self.points, self.measurement
-            level, record = self.level, self.record
-        if not accepting:
-            draw_message(img, "Starting...")
-        elif points is None:
-            draw_message(img, "Set the spine line first (below)", "warn")
-        else:
-            if m is None:
-                h, w = img.shape[:2]
-                fresh = Measurement(points, level, record, (w, h))
-                with self.lock:  # the page may have changed it meanwhile: the newest wins
-                    if self.measurement is None and self.accepting and self.points == points:
-                        self.measurement = fresh
-                    m = self.measurement
-                if m is None:
-                    return av.VideoFrame.from_ndarray(img, format="bgr24")
-            img = self._process(m, img, float(t_abs), now)
-        return av.VideoFrame.from_ndarray(img, format="bgr24")
-
-    def _process(self, m: Measurement, img: np.ndarray, t_abs: float, now: float) -> np.ndarray:
-        with m.work:
-            if m.closed:
-                return img
-            try:
-                img, result, cue = m.process(img, t_abs)
-            except Exception as e:
-                LOG.exception("frame processing failed")
-                with self.lock:
-                    self.error = f"The analysis stopped on a frame ({type(e).__name__}). Press STOP, then START."
-                draw_message(img, "Analysis error: press STOP, then START", "alert")
-                return img
-            prev = self.view
-            view = {
-                "frames": m.frames, "label": result.label, "over_spine": result.over_spine, "cue": cue,
-                "counts": dict(m.processor.analyzer.counts), "technique_seconds": dict(m.coach.technique_seconds),
-                "spine_alerts": prev.get("spine_alerts", 0) + (result.over_spine and not prev.get("over_spine")),
-                "cues": [(tt, c) for tt, c in m.coach.history[-6:]],
-                # The camera check of the last seconds, every 15 frames (it looks over a window).
-                "camera": [p.message for p in m.processor.camera_problems()] if m.frames % 15 == 0
-                else prev.get("camera", []),
-            }
-        with self.lock:
-            self.view = view
-            self._fps_times = (self._fps_times + [now])[-30:]
-            self.sound.update(result.t, cue, result.over_spine)
-            self.routine.update(result.t, result.label)
-        return img
-
-
-def _finish(m: Measurement | None) -> LiveResult | None:
-    if m is None:
-        return None
-    if not m.work.acquire(timeout=WORK_TIMEOUT_S):
-        LOG.error("the frame worker did not let go of the measurement in %.0f s", WORK_TIMEOUT_S)
-        return None
-    try:
-        return None if m.closed else m.finish()
-    finally:
-        m.work.release()
-
-
-class Watchdog:
-    """One daemon thread per process: releases the resources of live sessions whose frames have
-    stopped coming (a tab closed, a connection lost) within STALL_S + a second, and of all of
-    them when the process exits (atexit; the recordings' folders go with them)."""
-
-    def __init__(self) -> None:
-        import weakref
-
-        self._sessions: weakref.WeakSet = weakref.WeakSet()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def watch(self, live: LiveSession) -> None:
-        with self._lock:
-            self._sessions.add(live)
-            if self._thread is None and not self._stop.is_set():
-                self._thread = threading.Thread(target=self._run, name="live-watchdog", daemon=True)
-                self._thread.start()
-
-    def sessions(self) -> list[LiveSession]:
-        with self._lock:
-            return list(self._sessions)
-
-    def _run(self) -> None:
-        while not self._stop.wait(1.0):
-            now = time.monotonic()
-            for live in self.sessions():
-                try:
-                    if live.stale(now):
-                        LOG.info("no frame for %.0f s: releasing the live session's tracker and recording", STALL_S)
-                        live.release()
-                    if live.since_frame(now) > STALL_S:
-                        live.drop_stream_if_tab_gone()
-                except Exception:
-                    LOG.exception("releasing a stalled live session")
-
-    def close_all(self) -> None:
-        self._stop.set()
-        for live in self.sessions():
-            try:
-                live.release()
-            except Exception:
-                LOG.exception("releasing a live session at exit")
-        if self._thread is not None:
-            self._thread.join(timeout=5.0)
-
-
-WATCHDOG = Watchdog()
-atexit.register(WATCHDOG.close_all)
-
-
-def _find_body(refiner, still: np.ndarray) -> None:
-    """Pose and outline of the first picture, in a thread of their own (about a second of
-    MediaPipe): the refiner checks the strokes' line against them once they arrive."""
-    def run() -> None:
-        try:
-            from feedback.pipeline import body_evidence
-
-            refiner.pose, refiner.outline = body_evidence([still])
-        except Exception:  # without them the line is just never proposed
-            LOG.exception("looking for the person in the picture")
-
-    threading.Thread(target=run, name="spine-evidence", daemon=True).start()
-
-
-def _draw_proposal(img: np.ndarray, pts: SpinePoints) -> None:
-    """The proposed line, dashed, with its head end marked, until the user answers."""
-    h, w = img.shape[:2]
-    a = np.array([pts.sacrum[0] * w, pts.sacrum[1] * h])
-    b = np.array([pts.head[0] * w, pts.head[1] * h])
-    for s0 in np.arange(0.0, 1.0, 0.1):
-        p, q = a + (b - a) * s0, a + (b - a) * (s0 + 0.05)
-        cv2.line(img, tuple(int(v) for v in p), tuple(int(v) for v in q), (0, 215, 255), 3, cv2.LINE_AA)
-    cv2.circle(img, tuple(int(v) for v in b), 7, (0, 215, 255), -1, cv2.LINE_AA)
-    draw_message(img, "New spine line from your strokes: confirm it below the video", "warn")
+LiveSession.tab_alive = staticmethod(_tab_alive)
 
 
 def live_session() -> LiveSession:
@@ -613,12 +74,18 @@ def _panel(live: LiveSession, playing: bool) -> None:
     running = playing and snap["accepting"]
     if running:
         label = snap["label"] if snap["frames"] else "—"
-        st.markdown(f"### Now: {label.capitalize() if label != '—' else label}")
+        t = snap.get("t")
+        at = f" · {int(t // 60)}:{int(t % 60):02d}" if t is not None and snap["frames"] else ""  # as the overlay's clock
+        # The panel is of one frame (its time, as on the video's clock), label, cue and counts alike.
+        st.markdown(f"### Now: {label.capitalize() if label != '—' else label}{at}")
         cue = snap["cue"]
         if cue is not None:
             SEVERITY_BOX[cue.severity](cue.text)
-        elif snap["frames"]:
-            st.success("Good: keep going.")
+        elif snap["frames"] and snap["hands"] and snap["label"] in guide.TECHNIQUES:
+            st.success("Good: keep going.")  # only while a technique is going on, never idle or without hands
+        for when in snap["spine_changes"]:
+            st.info(f"The spine line changed at {when}: the report will cover the whole session, each part "
+                    "measured against its own line.")
         for message in snap.get("camera", []):
             st.warning("Camera check: " + message)
     else:
@@ -708,7 +175,7 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
     if auto:
         img = still
         with st.spinner("Looking for the person (MediaPipe Pose)…"):
-            from .processing import spine_from_frame
+            from coaching.spine_policy import from_still as spine_from_frame
 
             found = spine_from_frame(img)
         if found is None:
@@ -724,7 +191,7 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
             h, w = img.shape[:2]
             try:
                 saved = calibration.save(pts.head, pts.sacrum, "pose", conf, (w, h))
-                live.set_points(saved.points())
+                live.set_points(saved.points(), saved.image_size)
                 calibrate.set_points("live_spine_edit", saved.points())
                 st.session_state[FLASH_KEY] = (f"Spine line found (confidence {conf:.0%}) and saved. Check it on "
                                                "the video; set it by hand below if it is off.")
@@ -743,7 +210,7 @@ def _calibration_section(live: LiveSession, playing: bool) -> None:
                 except (calibration.CalibrationError, OSError) as e:
                     st.error(f"The spine line was not saved: {e}")
                 else:
-                    live.set_points(cal.points())
+                    live.set_points(cal.points(), cal.image_size)
                     st.session_state[FLASH_KEY] = "Spine line saved. It is used from now on, and next time."
                     st.rerun()
     flash = st.session_state.pop(FLASH_KEY, None)
@@ -775,7 +242,7 @@ def render() -> None:
     guide_notice()
     live = live_session()
     saved = saved_line.load_or_explain("live")
-    live.set_points(saved.points() if saved else None)
+    live.set_points(saved.points() if saved else None, saved.image_size if saved else None)
 
     left, right = st.columns([3, 2], gap="large")
     with left:
@@ -820,7 +287,7 @@ def render() -> None:
             else:
                 with st.expander("Camera not working?"):
                     st.markdown(help_text)
-    results: list[LiveResult] = st.session_state.setdefault(RESULT_KEY, [])
+    results: list[SessionResult] = st.session_state.setdefault(RESULT_KEY, [])
     results.extend(live.take_finished())
     if playing and not live.accepting:
         live.begin(coach_level(), bool(record))

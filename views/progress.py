@@ -5,8 +5,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from feedback import guide, history
-from feedback.overlay import TECHNIQUE_COLORS
+from coaching import history
+from feedback import guide
+from drawing.colors import TECHNIQUE_COLORS
 
 from .widgets import guard
 

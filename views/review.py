@@ -9,15 +9,18 @@ from feedback.spine import SpineError
 from tracker.source import SourceError
 
 from . import calibrate, saved_line
-from .processing import (VIDEO_TYPES, ReviewResult, annotate_video, check_video, list_samples, sample_spine,
-                         still_frame, remove_upload, write_upload)
+from coaching.recording import analyse_path
+from coaching.session import SessionResult
+
+from .processing import (VIDEO_TYPES, check_video, list_samples, remove_upload, sample_spine, still_frame,
+                         write_upload)
 from .widgets import coach_level, guard, plain_reason, show_report
 
 SOURCES = ("A bundled sample", "Your own video")
 SPINE_AUTO, SPINE_SAVED, SPINE_HAND = ("Find it automatically", "Use my saved calibration", "Set it by hand")
 STRIDES = {1: "Every frame (most accurate)", 2: "Every 2nd frame (twice as fast)",
            3: "Every 3rd frame (fastest)"}
-UPLOAD_RESULT = "review_upload_result"  # (key, ReviewResult) of the latest upload analysed
+UPLOAD_RESULT = "review_upload_result"  # (key, SessionResult) of the latest upload analysed
 MANUAL_POINTS = "review_manual_points"  # (file_id, SpinePoints) confirmed by the user
 
 
@@ -26,7 +29,7 @@ class _NotCached(Exception):
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _sample_cache(name: str, mtime: float, level: str, _computed: ReviewResult | None = None) -> ReviewResult:
+def _sample_cache(name: str, mtime: float, _computed: SessionResult | None = None) -> SessionResult:
     """The analysis of a bundled sample, kept across reruns and sessions. It is computed outside
     (with a progress bar) and stored by calling this with `_computed`; a call without it on a
     cold cache raises _NotCached (exceptions are not cached)."""
@@ -47,18 +50,22 @@ def _progress_bar(label: str):
     return bar, update
 
 
-def analyse_sample(sample, level: str) -> ReviewResult:
+def analyse_sample(sample) -> SessionResult:
+    """The sample's analysis, at the default level: another level's cues are derived from it
+    (SessionResult.cues_for), with no new analysis."""
     mtime = sample.path.stat().st_mtime
     try:
-        return _sample_cache(sample.name, mtime, level)
+        return _sample_cache(sample.name, mtime)
     except _NotCached:
         pass
     bar, update = _progress_bar(f"Analysing “{sample.title}”:")
     try:
-        result = annotate_video(sample.path, sample_spine(sample.path), level, progress=update)
+        points = sample_spine(sample.path)
+        result = analyse_path(sample.path, points=points, points_source="calibration", use_saved=False,
+                              progress=update, annotate=True)
     finally:
         bar.empty()
-    return _sample_cache(sample.name, mtime, level, _computed=result)
+    return _sample_cache(sample.name, mtime, _computed=result)
 
 
 def load_upload(name: str, data: bytes) -> Path | None:
@@ -92,8 +99,8 @@ def _sample_section(level: str) -> None:
     sample = by_name[name]
     if sample.about:
         st.caption(f"{sample.about} Rendered by this project: no recording of a real person.")
-    result = analyse_sample(sample, level)
-    _show(result, f"sample-{name}", "Spine line from the calibration that comes with this sample.")
+    result = analyse_sample(sample)
+    _show(result, level, f"sample-{name}", "Spine line from the calibration that comes with this sample.")
 
 
 def _upload_section(level: str) -> None:
@@ -118,9 +125,7 @@ def _upload_section(level: str) -> None:
         return
     try:
         points, source = None, "pose"
-        if spine_choice == SPINE_SAVED and saved is not None:
-            points, source = saved.points(), "calibration"
-        elif spine_choice == SPINE_HAND:
+        if spine_choice == SPINE_HAND:
             with st.expander("Spine line on a still of your video", expanded=True):
                 edited = calibrate.spine_editor(still_frame(path), "review_spine")
                 if edited is not None and st.button("Analyse with this spine line", type="primary",
@@ -132,7 +137,7 @@ def _upload_section(level: str) -> None:
                 return
             points, source = confirmed[1], "manual"
         key = (up.file_id, stride, tuple(points.head) if points else spine_choice,
-               tuple(points.sacrum) if points else None, level)
+               tuple(points.sacrum) if points else None)
         cached = st.session_state.get(UPLOAD_RESULT)
         if cached is not None and cached[0] == key:
             result = cached[1]
@@ -142,8 +147,17 @@ def _upload_section(level: str) -> None:
             if points is None:
                 bar.progress(0.0, text="Finding the spine line from the strokes and the body…")
             try:
-                result = annotate_video(path, points, level, progress=update, stride=stride, spine_source=source)
+                # The policy's chain: the line set by hand, or the saved one (checked against the
+                # video's size), or the automatic one.
+                result = analyse_path(path, points=points, points_source=source, progress=update, stride=stride,
+                                      annotate=True, use_sidecar=False, use_saved=spine_choice == SPINE_SAVED,
+                                      automatic=spine_choice == SPINE_AUTO)
             except SpineError as e:
+                if spine_choice == SPINE_SAVED:  # the policy's size check: a line of another camera set-up
+                    st.error("Your saved spine line was set on pictures of another size than this video's, so it "
+                             "does not fit it. Under “Spine line”, choose “Set it by hand” or “Find it "
+                             "automatically”.")
+                    return
                 reason = str(e).split(";")[0].removeprefix("no spine line: ")
                 st.error(f"The spine line was not found surely enough ({reason}). Under “Spine line”, choose "
                          "“Set it by hand” and mark the base of the neck and the sacrum on a still of your video"
@@ -157,14 +171,17 @@ def _upload_section(level: str) -> None:
     if result.truncated:
         st.warning(f"The video stops after {result.frames} of the {result.expected_frames} frames it announces: "
                    "the file may be cut short. The report covers the part that could be read.")
-    _show(result, "upload-" + Path(up.name).stem)
+    _show(result, level, "upload-" + Path(up.name).stem)
 
 
-def _show(result: ReviewResult, stem: str, spine_note: str | None = None) -> None:
+def _show(result: SessionResult, level: str, stem: str, spine_note: str | None = None) -> None:
     sp = result.spine
     st.caption(spine_note or f"Spine line from {_SPINE_SOURCES.get(sp.source, sp.source)}.")
-    show_report(result.report, "review", video=result.video, cues=result.cues, file_stem=stem,
-                trace=getattr(result, "trace", None))
+    if level != result.level:
+        st.caption(f"Cues for the {level} level, from the same analysis; the banners on the video are the "
+                   f"{result.level} level's.")
+    show_report(result.report, "review", video=result.video, cues=list(result.cues_for(level)), file_stem=stem,
+                trace=result.trace)
 
 
 _SPINE_SOURCES = {"calibration": "the saved calibration", "pose": "MediaPipe Pose (found automatically)",

@@ -6,8 +6,8 @@ import logging
 
 import streamlit as st
 
-from feedback import calibration
-from feedback.calibration import Calibration, CalibrationError
+from coaching import calibration
+from coaching.calibration import Calibration, CalibrationError
 
 LOG = logging.getLogger("massage_coach.calibration")
 

@@ -11,13 +11,14 @@ import pandas as pd
 import streamlit as st
 
 from feedback import guide
-from feedback.overlay import SEVERITY_COLORS, TECHNIQUE_COLORS
+from drawing.colors import SEVERITY_COLORS, TECHNIQUE_COLORS
 from feedback.report import SessionReport, label_spans
+
+from .checklist import GUIDE_DONE_KEY
 
 LOG = logging.getLogger("massage_coach.app")
 
 LEVEL_KEY = "coach_level"
-GUIDE_DONE_KEY = "guide_checklist_done"
 LEVEL_LABELS = {"beginner": "Beginner: more reminders", "practised": "Practised: only what matters"}
 
 
@@ -33,7 +34,7 @@ def guard(page: Callable[[], None]) -> Callable[[], None]:
 
     @functools.wraps(page)
     def run() -> None:
-        from feedback.pipeline import InputError
+        from coaching.spine_policy import InputError
         from feedback.spine import SpineError
         from tracker.source import SourceError
 
@@ -241,7 +242,7 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
     if not len(report.t):
         st.warning("Nothing was measured: no frame was analysed.")
         return
-    from . import coaching
+    from . import report_sections as sections
 
     if s.get("hands_seen_fraction", 0) == 0:
         st.warning("No hands were found in this video, so there is nothing to coach. Film from above or "
@@ -257,15 +258,15 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
     c[3].metric("On spine", s.get("spine", {}).get("events", 0), help="Times a hand was over the spine")
     c[4].metric("Hands seen", f"{s.get('hands_seen_fraction', 0):.0%}", help="Share of frames with a hand found")
     if s.get("hands_seen_fraction", 0) > 0:
-        coaching.show_summary(report, trace)
-    coaching.keep_in_history(report, trace, key, file_stem)
-    moments = coaching.session_moments(report, cues, trace)
+        sections.show_summary(report, trace)
+    sections.keep_in_history(report, trace, key, file_stem)
+    moments = sections.session_moments(report, cues, trace)
 
     left, right = st.columns([1, 1], gap="large") if video else (None, st.container())
     if video:
         with left:
             st.subheader("Annotated video")
-            st.video(video, start_time=coaching.video_start(key, moments, report))
+            st.video(video, start_time=sections.video_start(key, moments, report))
             st.download_button("Download the annotated video (MP4)", video, file_name=f"{file_stem}-annotated.mp4",
                                mime="video/mp4", key=f"{key}_dl_video", on_click="ignore",
                                icon=":material/download:")
@@ -276,16 +277,16 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
                    "tapotement. A short clip is of course below the guide's minutes.")
 
     st.subheader("Moments to see again")
-    coaching.show_moments(moments, key, bool(video))
+    sections.show_moments(moments, key, bool(video))
 
     st.subheader("Timeline")
     show_timeline(report, cues)
 
     st.subheader("Where the hands worked")
-    coaching.show_coverage(report, trace, key)
+    sections.show_coverage(report, trace, key)
 
     st.subheader("Flow")
-    coaching.show_flow(report, trace)
+    sections.show_flow(report, trace)
 
     st.subheader("Strokes")
     df = strokes_frame(report)
@@ -322,7 +323,7 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
 
 def guide_notice() -> None:
     """Before a first session: point to the guide until its checklist is ticked."""
-    from .guide_page import remembered_ticks
+    from .checklist import remembered_ticks
 
     remembered_ticks()
     if not st.session_state.get(GUIDE_DONE_KEY):

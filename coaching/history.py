@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tracker.filestore import write_text
 
-from . import guide
+from feedback import guide
 
 ENV_HOME = "MASSAGE_COACH_HOME"
 HISTORY_FILE = "history.json"

@@ -8,7 +8,7 @@ import streamlit as st
 
 from feedback import coverage as cov_mod
 from feedback import flow, guide, story
-from feedback.overlay import TECHNIQUE_COLORS
+from drawing.colors import TECHNIQUE_COLORS
 
 BOX = {"alert": st.error, "warn": st.warning, "info": st.info, "ok": st.success}
 KIND_TEXT = {"spine": "Spine", "wrong_way": "Wrong way", "contact": "Contact", "cue": "Cue", "stroke": "Stroke"}
@@ -113,6 +113,8 @@ def show_coverage(report, trace, key: str) -> None:
             if chart is not None:
                 st.altair_chart(chart, width="stretch", height=280, key=f"{key}_cov_{name}")
             miss = cov.missed[name]
+            if name not in cov_mod.ASKED_WHY:
+                continue  # the guide names no places for this technique (lifting, fanning, twists)
             if miss:
                 st.warning(f"Not reached: {', '.join(miss)}. The guide: {cov_mod.ASKED_WHY[name]}")
             else:
@@ -141,7 +143,7 @@ def show_flow(report, trace) -> list[flow.Measure]:
 def keep_in_history(report, trace, key: str, name: str) -> None:
     """The opt-in box: ticked, the session's numbers are kept on this computer; unticked again,
     they are removed."""
-    from feedback import history
+    from coaching import history
 
     if not len(report.t) or report.summary.get("hands_seen_fraction", 0) == 0:
         return

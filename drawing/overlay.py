@@ -8,9 +8,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from . import guide
-from .safety import SafetyParams
-from .spine import palm_size_px
+from feedback import guide
+from feedback.safety import SafetyParams
+from feedback.spine import palm_size_px
+
+from .colors import SEVERITY_COLORS, TECHNIQUE_COLORS
 
 # MediaPipe's hand skeleton (mp.solutions.hands.HAND_CONNECTIONS), kept here so that drawing
 # does not import MediaPipe.
@@ -18,20 +20,6 @@ HAND_CONNECTIONS = ((0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 
                     (10, 11), (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (17, 18),
                     (18, 19), (19, 20), (0, 17))
 
-# One colour per technique, shared with the app's charts (hex) and drawn here (BGR).
-TECHNIQUE_COLORS = {
-    "effleurage": "#2e86de",
-    "petrissage": "#f39c12",
-    "tapotement": "#8e44ad",
-    "lifting": "#16a085",
-    "fanning": "#c0392b",
-    "twist": "#d35400",
-    "idle": "#95a5a6",
-    "other": "#7f8c8d",
-    "no_hands": "#34495e",
-    "unsure": "#bdc3c7",
-}
-SEVERITY_COLORS = {"info": "#1f6fb2", "warn": "#c27c0e", "alert": "#d62828"}
 SPINE_OK = "#27ae60"
 SPINE_ALERT = "#ff2a2a"
 SLOT_COLORS = ("#00e5ff", "#ffd400")
@@ -194,7 +182,19 @@ def draw_overlay(frame_bgr: np.ndarray, result, spine, cue=None) -> np.ndarray:
 
 def draw_message(frame_bgr: np.ndarray, text: str, severity: str = "info") -> np.ndarray:
     """A banner with a plain message (e.g. 'Set the spine line first'), for frames not analysed."""
-    from .coach import Cue
+    from feedback.coach import Cue
 
     draw_cue(frame_bgr, Cue(text, severity, "message"))
     return frame_bgr
+
+
+def draw_proposal(img: np.ndarray, pts) -> None:
+    """A proposed spine line (SpinePoints), dashed, with its head end marked, until the user answers."""
+    h, w = img.shape[:2]
+    a = np.array([pts.sacrum[0] * w, pts.sacrum[1] * h])
+    b = np.array([pts.head[0] * w, pts.head[1] * h])
+    for s0 in np.arange(0.0, 1.0, 0.1):
+        p, q = a + (b - a) * s0, a + (b - a) * (s0 + 0.05)
+        cv2.line(img, tuple(int(v) for v in p), tuple(int(v) for v in q), (0, 215, 255), 3, cv2.LINE_AA)
+    cv2.circle(img, tuple(int(v) for v in b), 7, (0, 215, 255), -1, cv2.LINE_AA)
+    draw_message(img, "New spine line from your strokes: confirm it below the video", "warn")
