@@ -189,3 +189,20 @@ def test_params_are_explicit_and_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         p.tap_min_hz = 1.0  # type: ignore[misc]
     assert p.tap_min_hz < 2.0 < p.tap_max_hz and p.tap_max_hz >= 12.0
+
+
+def test_second_family_truth_says_no_hands_when_no_hand_is_in_view():
+    """Hands taken off the person and out of the picture are "no_hands" in the truth (after the
+    bridging gap), as the label is defined; a frame with a hand delivered never is."""
+    from feedback.tracks import BRIDGE_GAP_S
+
+    sim = simulate_b(np.random.default_rng(1), script=[("idle", 4.0)] * 6 + [("effleurage", 6.0)])
+    lost = sim.labels == "no_hands"
+    assert lost.any() and (sim.labels == "idle").any()
+    delivered = np.array([len(f.hands) > 0 for f in sim.frames])
+    assert not (lost & delivered).any()
+    # Each run of "no_hands" starts at least the bridging gap after the last hand delivered.
+    t = sim.t
+    for i in np.flatnonzero(lost & ~np.r_[False, lost[:-1]]):
+        before = np.flatnonzero(delivered[:i])
+        assert not len(before) or t[i] - t[before[-1]] > BRIDGE_GAP_S - 0.1
