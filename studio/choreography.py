@@ -103,31 +103,40 @@ def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_w
     # One path for the +u hand: bottom-in -> top-in -> top-out -> bottom-out -> bottom-in.
     times = [0.0, t_glide, t_glide + t_turn, t_glide + t_turn + t_return, cycle]
     path = [(u_in, v_lo), (u_in + rng.uniform(0, 3), v_hi), (u_out, v_hi - 3), (u_out, v_lo + 2), (u_in, v_lo)]
-    phase = (t + rng.uniform(0, 0.3) * cycle) % cycle
-    if wrong_way:
-        phase = cycle - phase  # time-reversed: pressing glide runs down, return runs up
-    p = _waypoints(phase, times, path)
+    phase0 = (t + rng.uniform(0, 0.3) * cycle) % cycle
+    # Hands glide together, mirrored, or alternate: one presses up while the other comes back
+    # down the outside (half a cycle apart), as people also do.
+    alternate = rng.random() < 0.25
     heading_glide = rng.normal(0, 0.15) + (np.pi if wrong_way and rng.random() < 0.5 else 0.0)
     heading_out = heading_glide + rng.uniform(0.3, 1.2)
-    h = np.where(phase < t_glide, heading_glide,
-                 np.where(phase < t_glide + t_turn, heading_glide + (heading_out - heading_glide) * (phase - t_glide) / t_turn,
-                          np.where(phase < t_glide + t_turn + t_return, heading_out, heading_glide)))
+    phases = []
     for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
+        phase = (phase0 + (0.5 * cycle if alternate and hand == RIGHT else 0.0)) % cycle
+        if wrong_way:
+            phase = cycle - phase  # time-reversed: pressing glide runs down, return runs up
+        phases.append(phase)
+        p = _waypoints(phase, times, path)
+        h = np.where(phase < t_glide, heading_glide,
+                     np.where(phase < t_glide + t_turn,
+                              heading_glide + (heading_out - heading_glide) * (phase - t_glide) / t_turn,
+                              np.where(phase < t_glide + t_turn + t_return, heading_out, heading_glide)))
         m.palm[hand, :, 0] = sign * p[:, 0]
         m.palm[hand, :, 1] = p[:, 1]
         m.heading[hand] = -sign * (h - heading_glide) + heading_glide
+        m.lift[hand] = np.where(((phase > t_glide + t_turn) & (phase < t_glide + t_turn + t_return)), 0.3, 0.0)
     m.curl[:] = rng.uniform(0.0, 0.15)
-    m.lift[:] = np.where(((phase > t_glide + t_turn) & (phase < t_glide + t_turn + t_return)), 0.3, 0.0)
-    # Truth strokes: each pressing glide and each return, as runs of the path parameter.
-    glide = phase < t_glide
-    back = (phase >= t_glide + t_turn) & (phase < t_glide + t_turn + t_return)
-    for mask, ret in ((glide, False), (back, True)):
-        for a, b in _runs(mask):
-            up = (not ret) != wrong_way
-            m.strokes.append({"type": "effleurage", "start": float(t[a]), "end": float(t[b - 1]),
-                              "direction": "up" if up else "down", "return": ret,
-                              # cut by the segment's edges: part of a stroke, not a whole one
-                              "partial": a == 0 or b == n})
+    # Truth strokes: each pressing glide and each return, as runs of the path parameter (once for
+    # hands gliding together, for each hand when they alternate).
+    for phase in phases[:2 if alternate else 1]:
+        glide = phase < t_glide
+        back = (phase >= t_glide + t_turn) & (phase < t_glide + t_turn + t_return)
+        for mask, ret in ((glide, False), (back, True)):
+            for a, b in _runs(mask):
+                up = (not ret) != wrong_way
+                m.strokes.append({"type": "effleurage", "start": float(t[a]), "end": float(t[b - 1]),
+                                  "direction": "up" if up else "down", "return": ret,
+                                  # cut by the segment's edges: part of a stroke, not a whole one
+                                  "partial": a == 0 or b == n})
     if rng.random() < 0.25:  # one hand glides, the other rests on the back or is off it
         _rest_hand(m, int(rng.integers(2)), rng, spine_cm)
     return m
