@@ -58,6 +58,10 @@ class ClassifierParams:
     twist_min_range: float = 0.14   # spine lengths each hand travels across the back
     twist_max_near: float = 0.08    # spine lengths: each hand reaches the spine
     twist_min_radius: float = 0.3   # palm sizes each palm swings about its path, at the least
+    alt_max_corr: float = -0.5     # the two hands alternate: their distances from the spine
+    alt_max_head: float = -0.3     # (and side-mirrored headings) move in opposite phase
+    alt_lift_max_along: float = 0.6  # lifting rocks across the back; alternating glides run along it
+    alt_glide_min_along: float = 0.7
     circle_min_turns_per_s: float = 0.3
     circle_min_radius: float = 0.15  # palm sizes
     circle_max_radius: float = 2.2
@@ -304,9 +308,15 @@ class PairWindow:
     span: float = 0.0      # the smaller of the two hands' across ranges, spine lengths
     near: float = 1.0      # the larger of the two hands' closest approach to the spine
     twist: bool = False
+    # Alternation, mirror-proof: correlation of the velocities of the hands' distances from the
+    # spine, and of their headings' swings taken with the side's sign (hands mirrored about the
+    # spine give +1, hands in opposite phase -1; "keep alternating hands" in lifting).
+    alt: float = 0.0
+    alt_head: float = 0.0
 
 
-def pair_features(h0: np.ndarray, h1: np.ndarray, t_now: float, p: ClassifierParams) -> PairWindow:
+def pair_features(h0: np.ndarray, h1: np.ndarray, t_now: float, p: ClassifierParams,
+                  radius: tuple[float, float] = (np.inf, np.inf)) -> PairWindow:
     """Twists: 'pull one hand towards you as the other one pushes away; in the middle, they
     should slide against each other'. Velocity correlation holds even if the tracker swaps the
     two hands where they cross (each then bounces back: still opposite)."""
@@ -318,15 +328,43 @@ def pair_features(h0: np.ndarray, h1: np.ndarray, t_now: float, p: ClassifierPar
     g = g[(g >= lo) & (g <= hi)]
     if len(g) < p.min_coverage * p.window_s * p.rate_hz:
         return PairWindow()
-    a0 = _lerp(t0, h0[:, ACROSS:ACROSS + 1], g)[:, 0]
-    a1 = _lerp(t1, h1[:, ACROSS:ACROSS + 1], g)[:, 0]
+    r0 = _lerp(t0, h0[:, _PAIR_COLS], g)
+    r1 = _lerp(t1, h1[:, _PAIR_COLS], g)
+    a0, a1 = r0[:, 0], r1[:, 0]
     lag = max(1, int(0.1 * p.rate_hz))
-    v0, v1 = a0[lag:] - a0[:-lag], a1[lag:] - a1[:-lag]
-    den = float(np.sqrt((v0 @ v0) * (v1 @ v1))) + 1e-12
-    w = PairWindow(float(v0 @ v1) / den, float(min(np.ptp(a0), np.ptp(a1))),
+    w = PairWindow(_corr(a0, a1, lag), float(min(np.ptp(a0), np.ptp(a1))),
                    float(max(np.abs(a0).min(), np.abs(a1).min())))
-    w.twist = w.corr <= p.twist_max_corr and w.span >= p.twist_min_range and w.near <= p.twist_max_near
+    w.twist = (w.corr <= p.twist_max_corr and w.span >= p.twist_min_range and w.near <= p.twist_max_near
+               and min(radius) >= p.twist_min_radius)
+    s0, s1 = np.sign(a0.sum()) or 1.0, np.sign(a1.sum()) or 1.0
+    w.alt = _corr(s0 * a0, s1 * a1, lag)
+    w.alt_head = _detrended_corr(s0 * _heading_swing(r0), s1 * _heading_swing(r1))
     return w
+
+
+_PAIR_COLS = [ACROSS, AXL, AXC]
+
+
+def _corr(a: np.ndarray, b: np.ndarray, lag: int) -> float:
+    """Correlation of two signals' velocities over `lag` samples."""
+    va, vb = a[lag:] - a[:-lag], b[lag:] - b[:-lag]
+    return float(va @ vb) / (float(np.sqrt((va @ va) * (vb @ vb))) + 1e-12)
+
+
+def _heading_swing(r: np.ndarray) -> np.ndarray:
+    """Heading angle about the window's mean heading (columns: across, axis along, axis across)."""
+    ml, mc = float(r[:, 1].sum()), float(r[:, 2].sum())
+    return np.arctan2(ml * r[:, 2] - mc * r[:, 1], ml * r[:, 1] + mc * r[:, 2])
+
+
+def _detrended_corr(a: np.ndarray, b: np.ndarray) -> float:
+    k = np.arange(len(a)) - (len(a) - 1) / 2
+    kk = float(k @ k) + 1e-12
+    a = a - a.mean()
+    a = a - (a @ k / kk) * k
+    b = b - b.mean()
+    b = b - (b @ k / kk) * k
+    return float(a @ b) / (float(np.sqrt((a @ a) * (b @ b))) + 1e-12)
 
 
 # When the two hands disagree, the more specific evidence wins.
@@ -339,8 +377,12 @@ _PRIORITY = {"tapotement": 6, "fanning": 5, "lifting": 4, "petrissage": 3, "effl
 _TORN = ({"petrissage", "lifting"},)
 
 
-def combine(windows: list[HandWindow], pair: PairWindow | None = None) -> str:
-    """One label for the frame from both hands' windows (and the pair's, for twists)."""
+_ALTERNATING = {"lifting", "effleurage", "other", "petrissage"}
+
+
+def combine(windows: list[HandWindow], pair: PairWindow | None = None, p: ClassifierParams | None = None) -> str:
+    """One label for the frame from both hands' windows (and the pair's, for twists and for
+    hands that alternate)."""
     if pair is not None and pair.twist:
         return "twist"
     present = [w for w in windows if w.label != "absent"]
@@ -349,6 +391,9 @@ def combine(windows: list[HandWindow], pair: PairWindow | None = None) -> str:
         return "fanning"  # one thumb each side of the spine (or only one hand seen)
     for w in fans:  # a lone hand pointing to the feet beside a hand doing something else
         w.label = w.fallback
+    alt = _alternation(present, pair, p or ClassifierParams())
+    if alt is not None:
+        return alt
     if not present:
         return "idle"
     active = [w for w in present if w.label != "idle"]
@@ -362,3 +407,22 @@ def combine(windows: list[HandWindow], pair: PairWindow | None = None) -> str:
             return "unsure"
         return max(active, key=lambda w: (_PRIORITY[w.label], w.score)).label
     return active[0].label
+
+
+def _alternation(present: list[HandWindow], pair: PairWindow | None, p: ClassifierParams) -> str | None:
+    """Two moving hands in opposite phase. Rocking across the back ("keep alternating hands in a
+    windshield wiper movement") is lifting; running along it, one hand pressing up while the
+    other comes back, is effleurage. Hands mirrored about the spine are neither: no answer."""
+    if pair is None or len(present) != 2 or not all(w.label in _ALTERNATING for w in present):
+        return None
+    if pair.alt > p.alt_max_corr:
+        return None
+    # Fanning alternates too ("alternate your pressure on either thumb"), from the head of the
+    # table: fingers toward the feet. Its own rule decides; alternation is no lifting there.
+    toward_feet = all(w.pointing <= p.fan_max_pointing for w in present)
+    if (pair.alt_head <= p.alt_max_head and all(w.along_share <= p.alt_lift_max_along for w in present)
+            and not toward_feet):
+        return "lifting"
+    if all(w.along_share >= p.alt_glide_min_along and w.travel >= p.glide_min_travel for w in present):
+        return "effleurage"
+    return None
