@@ -98,6 +98,7 @@ class HandWindow:
     along: float = float("nan")  # spine lengths from the sacrum, the window's middle (for passes)
     along_share: float = 0.0     # share of the palm's motion that runs along the spine (glides)
     across: float = 0.0          # spine lengths from the spine (mean, signed: + person's right)
+    along_share_long: float = 0.0  # the same over the travel window
     fallback: str = "other"      # the label without the fanning rule (one hand alone is not fanning)
 
 
@@ -180,6 +181,12 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     both = _lerp(t, hist[:, _LERP_COLS], np.concatenate((g_long, g)))
     along = both[:n_long, 0]
     travel = float(along.max() - along.min())
+    # Share of the motion along the spine over the long window too: a glide's turn at the top
+    # and its way back out are a short stretch of across motion, the rest of the cycle runs along.
+    acr = both[:n_long, 9]
+    lg = max(1, int(0.2 * p.rate_hz))
+    dal_l, dac_l = along[lg:] - along[:-lg], acr[lg:] - acr[:-lg]
+    va_l, vc_l = float(dal_l @ dal_l), float(dac_l @ dac_l)
 
     # Drift along the spine: least-squares slope over the long window (fanning creeps down).
     kl = g_long - g_long.mean()
@@ -244,6 +251,7 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     w = HandWindow("other", coverage, speed, tap_amp, tap_hz, tap_pow / total, tap_peak, turns, radius,
                    turns / dur, travel, 0.0, fps, ml / m, wiggle, drift, circ, float(al.sum()) / m,
                    va / (va + vc + 1e-12), float(ac.sum()) / m)
+    w.along_share_long = va_l / (va_l + vc_l + 1e-12)
     classify(w, p)
     return w
 
@@ -278,7 +286,7 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
                and w.speed <= p.fan_max_speed and w.speed > p.still_max_speed and abs(w.across) <= p.fan_max_across)
     # The windshield-wiper swing of the heading, the palm rocking across rather than gliding along.
     lifting = (w.wiggle >= p.lift_min_wiggle and w.tap_circ <= p.lift_max_circ and w.speed > p.still_max_speed
-               and w.along_share <= p.lift_max_along and w.travel <= p.lift_max_travel)
+               and max(w.along_share, w.along_share_long) <= p.lift_max_along and w.travel <= p.lift_max_travel)
     gliding = w.travel >= p.glide_min_travel and w.speed > p.still_max_speed
     if tapping:
         w.label, w.score = "tapotement", w.tap_share
@@ -335,7 +343,9 @@ def pair_features(h0: np.ndarray, h1: np.ndarray, t_now: float, p: ClassifierPar
     w = PairWindow(_corr(a0, a1, lag), float(min(np.ptp(a0), np.ptp(a1))),
                    float(max(np.abs(a0).min(), np.abs(a1).min())))
     w.twist = (w.corr <= p.twist_max_corr and w.span >= p.twist_min_range and w.near <= p.twist_max_near
-               and min(radius) >= p.twist_min_radius)
+               and min(radius) >= p.twist_min_radius
+               # each hand crosses the spine ("they slide against each other" in the middle)
+               and a0.min() < 0 < a0.max() and a1.min() < 0 < a1.max())
     s0, s1 = np.sign(a0.sum()) or 1.0, np.sign(a1.sum()) or 1.0
     w.alt = _corr(s0 * a0, s1 * a1, lag)
     w.alt_head = _detrended_corr(s0 * _heading_swing(r0), s1 * _heading_swing(r1))
