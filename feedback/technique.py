@@ -62,6 +62,7 @@ class ClassifierParams:
     alt_max_head: float = -0.3     # (and side-mirrored headings) move in opposite phase
     alt_lift_max_along: float = 0.6  # lifting rocks across the back; alternating glides run along it
     alt_glide_min_along: float = 0.7
+    alt_strong: float = -0.8       # both correlations this clear: alternation whatever the path
     circle_min_turns_per_s: float = 0.3
     circle_min_radius: float = 0.15  # palm sizes
     circle_max_radius: float = 2.2
@@ -430,8 +431,9 @@ def _alternation(present: list[HandWindow], pair: PairWindow | None, p: Classifi
     # Fanning alternates too ("alternate your pressure on either thumb"), from the head of the
     # table: fingers toward the feet. Its own rule decides; alternation is no lifting there.
     toward_feet = all(w.pointing <= p.fan_max_pointing for w in present)
-    if (pair.alt_head <= p.alt_max_head and all(w.along_share <= p.alt_lift_max_along for w in present)
-            and not toward_feet):
+    rocking = all(w.along_share <= p.alt_lift_max_along for w in present) or (
+        pair.alt <= p.alt_strong and pair.alt_head <= p.alt_strong)  # in clear opposite phase
+    if pair.alt_head <= p.alt_max_head and rocking and not toward_feet:
         return "lifting"
     if all(w.along_share >= p.alt_glide_min_along and w.travel >= p.glide_min_travel for w in present):
         return "effleurage"
