@@ -64,6 +64,7 @@ class ClassifierParams:
     alt_glide_min_along: float = 0.7
     alt_strong: float = -0.8       # both correlations this clear: alternation whatever the path
     circle_min_turns_per_s: float = 0.3
+    knead_max_hz: float = 2.2       # kneading circles 0.4-2 Hz (one spectral bin of slack)
     circle_min_radius: float = 0.15  # palm sizes
     circle_max_radius: float = 2.2
     small_circle_radius: float = 0.06  # thumb or fingertip circles move the palm only a little:
@@ -388,6 +389,7 @@ _PRIORITY = {"tapotement": 6, "fanning": 5, "lifting": 4, "petrissage": 3, "effl
 _TORN = ({"petrissage", "lifting"},)
 
 
+_DEFAULT = ClassifierParams()
 _ALTERNATING = {"lifting", "effleurage", "other", "petrissage"}
 
 
@@ -416,6 +418,13 @@ def combine(windows: list[HandWindow], pair: PairWindow | None = None, p: Classi
         # Otherwise the more specific evidence wins.
         if {w.label for w in active} in _TORN:
             return "unsure"
+        # Kneading runs at up to 2 Hz and tapping from 2 Hz: a "tap" at a kneading tempo beside a
+        # hand going round is the same circles seen edge-on.
+        # Below twice the fastest tapping rate a fast tap can fold down to that tempo: unsure.
+        q = p or _DEFAULT
+        labels = {w.label: w for w in active}
+        if set(labels) == {"petrissage", "tapotement"} and labels["tapotement"].tap_hz < q.knead_max_hz:
+            return "petrissage" if labels["tapotement"].fps >= 2 * q.plausible_tap_hz else "unsure"
         return max(active, key=lambda w: (_PRIORITY[w.label], w.score)).label
     return active[0].label
 
