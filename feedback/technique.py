@@ -73,6 +73,7 @@ class ClassifierParams:
     loop_min_along: float = 0.7
     loop_max_circ: float = 0.5
     glide_min_travel: float = 0.33  # spine lengths along the spine within travel_window_s
+    glide_max_still: float = 0.35   # share of travel_window_s held still (a reach and a hold)
     still_max_speed: float = 0.35   # palm sizes per second, over 0.2 s steps (jitter-proof)
 
 
@@ -101,6 +102,7 @@ class HandWindow:
     along_share: float = 0.0     # share of the palm's motion that runs along the spine (glides)
     across: float = 0.0          # spine lengths from the spine (mean, signed: + person's right)
     along_share_long: float = 0.0  # the same over the travel window
+    still_share: float = 0.0       # share of the travel window the palm holds still
     fallback: str = "other"      # the label without the fanning rule (one hand alone is not fanning)
 
 
@@ -189,6 +191,11 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     lg = max(1, int(0.2 * p.rate_hz))
     dal_l, dac_l = along[lg:] - along[:-lg], acr[lg:] - acr[:-lg]
     va_l, vc_l = float(dal_l @ dal_l), float(dac_l @ dac_l)
+    # Share of the long window the palm holds still: effleurage keeps moving ("fluid motion"),
+    # a move to a new place is one reach and a hold.
+    xl, yl = both[:n_long, 1], both[:n_long, 2]
+    sp_l = np.hypot(xl[lg:] - xl[:-lg], yl[lg:] - yl[:-lg]) * (p.rate_hz / lg / unit)
+    still_share = float((sp_l <= p.still_max_speed).mean()) if len(sp_l) else 1.0
 
     # Drift along the spine: least-squares slope over the long window (fanning creeps down).
     kl = g_long - g_long.mean()
@@ -254,6 +261,7 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
                    turns / dur, travel, 0.0, fps, ml / m, wiggle, drift, circ, float(al.sum()) / m,
                    va / (va + vc + 1e-12), float(ac.sum()) / m)
     w.along_share_long = va_l / (va_l + vc_l + 1e-12)
+    w.still_share = still_share
     classify(w, p)
     return w
 
@@ -289,7 +297,7 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
     # The windshield-wiper swing of the heading, the palm rocking across rather than gliding along.
     lifting = (w.wiggle >= p.lift_min_wiggle and w.tap_circ <= p.lift_max_circ and w.speed > p.still_max_speed
                and max(w.along_share, w.along_share_long) <= p.lift_max_along and w.travel <= p.lift_max_travel)
-    gliding = w.travel >= p.glide_min_travel and w.speed > p.still_max_speed
+    gliding = w.travel >= p.glide_min_travel and w.speed > p.still_max_speed and w.still_share <= p.glide_max_still
     if tapping:
         w.label, w.score = "tapotement", w.tap_share
     elif circling and not (lifting and w.turns < 0.6):
