@@ -44,6 +44,8 @@ class ClassifierParams:
     alias_share: float = 0.35       # this much tap-band power is not called anything else
     tap_alias_amp: float = 0.1      # ... and this much, dominating the motion, is tapping
     tap_alias_share: float = 0.7
+    alias_lift_share: float = 0.7   # ... and this share of the motion in size, reach and fingertips
+    alias_lift_amp: float = 0.2     # with this much tap-band energy, is not called anything else
     fan_max_pointing: float = -0.5  # fingers toward the feet (from the head of the table)
     fan_max_drift: float = -0.02    # spine lengths / s: creeping down the back ("push gently"),
     fan_min_drift: float = -0.25    # not a glide down
@@ -103,6 +105,7 @@ class HandWindow:
     across: float = 0.0          # spine lengths from the spine (mean, signed: + person's right)
     along_share_long: float = 0.0  # the same over the travel window
     still_share: float = 0.0       # share of the travel window the palm holds still
+    lift_share: float = 0.0        # share of the motion (above 1 Hz) in size, reach and fingertips
     fallback: str = "other"      # the label without the fanning rule (one hand alone is not fanning)
 
 
@@ -219,7 +222,13 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     sig[0], sig[1], sig[2], sig[3], sig[4], sig[5] = xs, ys, ext, lsz, cols[:, 4], cols[:, 5]
     sig -= sig.sum(axis=1, keepdims=True) / m
     sig = sig - np.outer(sig @ k / kk, k)
-    spec = (np.abs(np.fft.rfft(sig * win, axis=1)) ** 2).sum(axis=0) * scale
+    spec_ch = np.abs(np.fft.rfft(sig * win, axis=1)) ** 2
+    spec = spec_ch.sum(axis=0) * scale
+    # Where the oscillation is: a tap brings the hand toward the camera and flicks the fingers
+    # (size, reach, fingertips about the palm); a kneading circle moves the palm over the back.
+    # Holds at any frame rate: folding moves a frequency, not the channel it is in.
+    moving = spec_ch[:, 2:].sum(axis=1)
+    lift_share = float(moving[2:].sum() / (moving.sum() + 1e-12))
     total = spec[1:].sum() + 1e-12
     tap_pow = float(spec[band].sum())
     tap_amp = float(np.sqrt(tap_pow))
@@ -262,6 +271,7 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
                    va / (va + vc + 1e-12), float(ac.sum()) / m)
     w.along_share_long = va_l / (va_l + vc_l + 1e-12)
     w.still_share = still_share
+    w.lift_share = lift_share
     classify(w, p)
     return w
 
@@ -315,6 +325,12 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
     # so strong tap-band energy that did not pass as tapping is not called anything else.
     if (w.label not in ("tapotement", "idle") and w.fps < 2 * p.plausible_tap_hz and not round_slow
             and w.tap_hz >= 2.5 and w.tap_share >= p.alias_share and w.tap_amp >= p.tap_min_amp):
+        w.label, w.score = "unsure", 0.0
+    # The same below twice the tapping rate when the motion is mostly the hand nearing the camera
+    # and the fingers flicking, not the palm travelling: a folded tap lands at any tempo, even a
+    # kneading one, so no kneading is claimed (a glide travels further than a tap moves).
+    if (w.label in ("petrissage", "other") and w.fps < 2 * p.plausible_tap_hz
+            and w.lift_share >= p.alias_lift_share and w.tap_amp >= p.alias_lift_amp):
         w.label, w.score = "unsure", 0.0
 
 
