@@ -195,6 +195,11 @@ def tapotement(t: np.ndarray, rng: np.random.Generator, spine_cm: float, rate: f
     pitch_amp = rng.uniform(0.1, 0.45)
     cup = rng.uniform(0.0, 1.0)
     together = rng.random() < 0.3
+    # Often the lift comes from the wrist alone (hacking, fingertips): the forearm stays, the hand
+    # turns about the wrist, the fingertips travel the 1-4 cm and the palm centre a fraction of it.
+    lift_share = 1.0 if rng.random() < 0.5 else rng.uniform(0.1, 0.35)
+    if lift_share < 1.0:
+        pitch_amp = max(pitch_amp, amp / 16.0)  # fingertips about 16 cm from the wrist
     for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
         c = _raster(t, rng, spine_cm, rng.uniform(3.0, 8.0), (6.0, 13.0))
         f = rate * (1 + 0.05 * np.sin(2 * np.pi * t / 3.0 + hand))
@@ -202,7 +207,7 @@ def tapotement(t: np.ndarray, rng: np.random.Generator, spine_cm: float, rate: f
         up = 0.5 - 0.5 * np.cos(phase)  # 0 at the contact
         m.palm[hand, :, 0] = sign * c[:, 0]
         m.palm[hand, :, 1] = c[:, 1]
-        m.lift[hand] = amp * up
+        m.lift[hand] = amp * lift_share * up
         m.pitch[hand] = pitch_amp * up
         m.heading[hand] = sign * rng.uniform(0.0, 1.6)
         m.curl[hand] = rng.uniform(0.05, 0.35)
