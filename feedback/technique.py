@@ -329,8 +329,10 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
     # The same below twice the tapping rate when the motion is mostly the hand nearing the camera
     # and the fingers flicking, not the palm travelling: a folded tap lands at any tempo, even a
     # kneading one, so no kneading is claimed (a glide travels further than a tap moves).
-    if (w.label in ("petrissage", "other") and w.fps < 2 * p.plausible_tap_hz
-            and w.lift_share >= p.alias_lift_share and w.tap_amp >= p.alias_lift_amp):
+    # Small taps from the wrist that dominate a moving hand's motion, likewise.
+    if w.label in ("petrissage", "other") and w.fps < 2 * p.plausible_tap_hz and (
+            (w.lift_share >= p.alias_lift_share and w.tap_amp >= p.alias_lift_amp)
+            or (w.label == "other" and w.tap_share >= p.tap_dominance and w.tap_amp >= p.tap_small_amp)):
         w.label, w.score = "unsure", 0.0
 
 

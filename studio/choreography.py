@@ -78,7 +78,7 @@ def _waypoints(t: np.ndarray, times: list[float], points: list) -> np.ndarray:
 
 
 def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_way: bool = False,
-               span: tuple[float, float] | None = None) -> Motion:
+               span: tuple[float, float] | None = None, alternate: bool | None = None) -> Motion:
     """Cycles of a pressing glide beside the spine and a light return down the outside.
 
     Correct: glide up toward the head, return down the outside. Wrong way: the mirror, a
@@ -106,7 +106,8 @@ def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_w
     phase0 = (t + rng.uniform(0, 0.3) * cycle) % cycle
     # Hands glide together, mirrored, or alternate: one presses up while the other comes back
     # down the outside (half a cycle apart), as people also do.
-    alternate = rng.random() < 0.25
+    drawn = rng.random() < 0.25
+    alternate = drawn if alternate is None else alternate  # tests fix it (the same draws otherwise)
     heading_glide = rng.normal(0, 0.15) + (np.pi if wrong_way and rng.random() < 0.5 else 0.0)
     heading_out = heading_glide + rng.uniform(0.3, 1.2)
     phases = []

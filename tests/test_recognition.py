@@ -206,3 +206,74 @@ def test_second_family_truth_says_no_hands_when_no_hand_is_in_view():
     for i in np.flatnonzero(lost & ~np.r_[False, lost[:-1]]):
         before = np.flatnonzero(delivered[:i])
         assert not len(before) or t[i] - t[before[-1]] > BRIDGE_GAP_S - 0.1
+
+
+def test_lifting_at_a_brisk_pace_is_recognised_by_the_hands_alternating():
+    """Lifting that works up and down the back twice in 14 s travels like a slow glide; the hands
+    rocking in opposite phase ("keep alternating hands") still say lifting."""
+    shares = [(run([Segment("lifting", 14)], seed)[1].labels == "lifting").mean() for seed in range(1, 5)]
+    assert np.median(shares) > 0.8 and min(shares) > 0.5
+
+
+def test_alternating_effleurage_is_effleurage_with_its_directions(monkeypatch):
+    monkeypatch.setitem(choreography.TECHNIQUES, "alternating",
+                        lambda t, rng, spine_cm: choreography.effleurage(t, rng, spine_cm, alternate=True))
+    for seed in (3, 5):
+        sim, rep = run([Segment("alternating", 16)], seed, fps=30)
+        assert (rep.labels == "effleurage").mean() > 0.8
+        pressing = [s for s in rep.strokes if s.type == "effleurage" and s.phase == "stroke"]
+        assert pressing and all(s.direction == "up" for s in pressing)
+
+
+def _pair(alt: float, alt_head: float):
+    from feedback.technique import PairWindow
+
+    return PairWindow(corr=-0.9, span=0.05, near=0.2, alt=alt, alt_head=alt_head)
+
+
+def _moving(label: str, along_share: float, pointing: float = 0.2, across: float = 0.2) -> HandWindow:
+    return HandWindow(label, 1.0, speed=2.0, travel=0.35, along_share=along_share, pointing=pointing, across=across)
+
+
+def test_hands_in_opposite_phase_rock_or_glide_and_mirrored_hands_do_neither():
+    from feedback.technique import combine
+
+    rocking = [_moving("effleurage", 0.4), _moving("other", 0.5)]
+    assert combine(rocking, _pair(-0.95, -0.9)) == "lifting"
+    # Mirrored about the spine (both glide up together): no alternation, the hands' own labels.
+    assert combine([_moving("effleurage", 0.4), _moving("effleurage", 0.5)], _pair(0.9, 0.9)) == "effleurage"
+    # Alternating along the spine, one up while the other comes back: effleurage.
+    gliding = [_moving("lifting", 0.9), _moving("other", 0.85)]
+    assert combine(gliding, _pair(-0.6, 0.2)) == "effleurage"
+    # Fanning alternates too, fingers toward the feet: not lifting.
+    fans = [_moving("other", 0.4, pointing=-0.9, across=-0.1), _moving("other", 0.4, pointing=-0.9, across=0.1)]
+    assert combine(fans, _pair(-0.95, -0.9)) != "lifting"
+
+
+def test_a_tap_at_kneading_tempo_beside_a_kneading_hand_is_kneading_or_unsure():
+    from feedback.technique import combine
+
+    def hands(fps, tap_hz):
+        return [HandWindow("petrissage", 1.0, score=1.0, fps=fps),
+                HandWindow("tapotement", 1.0, tap_hz=tap_hz, score=0.8, fps=fps)]
+
+    assert combine(hands(30.0, 1.9)) == "petrissage"
+    assert combine(hands(15.0, 1.9)) == "unsure"      # a fast tap could have folded down to 1.9 Hz
+    assert combine(hands(30.0, 5.0)) == "tapotement"  # a tapping tempo: the more specific evidence
+
+
+def test_folded_taps_are_not_called_kneading_at_low_frame_rates():
+    """Motion mostly in the hand's apparent size, reach and fingertips (a tap), circling at a
+    kneading tempo: kneading at 60 fps, unsure at 15 fps where a fast tap folds down to any tempo."""
+    p = ClassifierParams()
+
+    def window(fps):
+        return HandWindow("other", 1.0, speed=1.5, tap_amp=0.5, tap_hz=1.9, tap_share=0.3, tap_peak=0.5, turns=1.0,
+                          radius=0.3, knead_hz=0.6, travel=0.1, fps=fps, pointing=0.5, wiggle=0.05, tap_circ=0.6,
+                          along_share=0.5, lift_share=0.9)
+
+    low, high = window(15.0), window(60.0)
+    classify(low, p)
+    classify(high, p)
+    assert high.label == "petrissage"
+    assert low.label == "unsure"
