@@ -416,7 +416,7 @@ _TORN = ({"petrissage", "lifting"},)
 
 
 _DEFAULT = ClassifierParams()
-_ALTERNATING = {"lifting", "effleurage", "other", "petrissage"}
+_ALTERNATING = {"lifting", "effleurage", "other"}
 
 
 def combine(windows: list[HandWindow], pair: PairWindow | None = None, p: ClassifierParams | None = None) -> str:

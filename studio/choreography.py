@@ -172,11 +172,14 @@ def petrissage(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Moti
     rate = rng.uniform(0.4, 2.0)
     same_direction = rng.random() < 0.5
     small = rng.random() < 0.35  # thumbs or fingertips: circles 1.5-7 cm across
+    # The two hands' circles in any relative phase: together, opposite (one hand pushing out
+    # while the other draws in, alternating) or anywhere between.
+    lag = rng.uniform(0, 2 * np.pi)
     for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
         r = (rng.uniform(1.0, 3.0) if small else rng.uniform(2.5, 5.5)) * (1 + 0.15 * np.sin(2 * np.pi * t / rng.uniform(3, 7)))
         c = _raster(t, rng, spine_cm, rng.uniform(1.5, 4.0), (r.max() + 5.5, r.max() + 11.0))
         turn = 1.0 if (same_direction or hand == RIGHT) else -1.0
-        ang = turn * 2 * np.pi * rate * t + (np.pi if hand == RIGHT else 0.0) + rng.uniform(-0.3, 0.3)
+        ang = turn * 2 * np.pi * rate * t + (lag if hand == RIGHT else 0.0) + rng.uniform(-0.3, 0.3)
         ang += 0.25 * np.sin(2 * np.pi * t / rng.uniform(2, 5))  # uneven tempo
         m.palm[hand, :, 0] = sign * c[:, 0] + r * np.cos(ang)
         m.palm[hand, :, 1] = c[:, 1] + r * np.sin(ang)
