@@ -127,8 +127,15 @@ def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_w
         m.lift[hand] = np.where(((phase > t_glide + t_turn) & (phase < t_glide + t_turn + t_return)), 0.3, 0.0)
     m.curl[:] = rng.uniform(0.0, 0.15)
     # Truth strokes: each pressing glide and each return, as runs of the path parameter (once for
-    # hands gliding together, for each hand when they alternate).
-    for phase in phases[:2 if alternate else 1]:
+    # hands gliding together, for each hand when they alternate; not for a hand that rests).
+    rest = int(rng.integers(2)) if rng.random() < 0.25 else None  # one hand glides, the other rests
+    if rest is not None:
+        _rest_hand(m, rest, rng, spine_cm)
+    for hand, phase in enumerate(phases[:2 if alternate else 1]):
+        if alternate and hand == rest:
+            continue
+        if not alternate and rest == 0:
+            phase = phases[1]  # the same phase: the working hand's strokes
         glide = phase < t_glide
         back = (phase >= t_glide + t_turn) & (phase < t_glide + t_turn + t_return)
         for mask, ret in ((glide, False), (back, True)):
@@ -138,8 +145,6 @@ def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_w
                                   "direction": "up" if up else "down", "return": ret,
                                   # cut by the segment's edges: part of a stroke, not a whole one
                                   "partial": a == 0 or b == n})
-    if rng.random() < 0.25:  # one hand glides, the other rests on the back or is off it
-        _rest_hand(m, int(rng.integers(2)), rng, spine_cm)
     return m
 
 
