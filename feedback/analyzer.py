@@ -212,7 +212,7 @@ class SessionAnalyzer:
         alive = [s.alive(t, self.tracks.max_gap_s) for s in self.tracks.slots]
         hists = [s.window(t - span) if a else None for s, a in zip(self.tracks.slots, alive)]
         wins = tuple(window_features(h, t, p) if h is not None else HandWindow("absent", 0.0) for h in hists)
-        # Twists move both palms far across the back: only then is the pair worth a look.
+        # Both hands moving: the pair may show a twist or hands alternating (see pair_features).
         moving = all(w.label not in ("absent", "idle") for w in wins)
         pair = pair_features(hists[0], hists[1], t, p, (wins[0].radius, wins[1].radius)) if moving else PairWindow()
         label = combine(list(wins), pair, p)
