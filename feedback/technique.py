@@ -168,8 +168,10 @@ def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
 _LERP_COLS = [ALONG, X, Y, EXT, SIZE, TIPX, TIPY, AXL, AXC, ACROSS]
 
 
-def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> HandWindow:
-    """Classify one hand from its history rows (tracks.py columns) up to t_now."""
+def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
+                    frame_rate: float | None = None) -> HandWindow:
+    """Classify one hand from its history rows (tracks.py columns) up to t_now. `frame_rate`:
+    the stream's (frames per second); without it, the rate this hand's samples came at."""
     if len(hist) < 4:
         return HandWindow("absent", 0.0)
     t = hist[:, T]
@@ -260,7 +262,9 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     ang = ang - ang.sum() / m
     ang = ang - (ang @ k / kk) * k
     wiggle = float(np.sqrt(ang @ ang / m))
-    fps = (len(t) - first) / max(coverage * p.window_s, 1e-6)
+    # The camera's frame rate: the stream's, or the median interval between this hand's samples
+    # (missed detections now and then do not read as a slower camera).
+    fps = frame_rate or 1.0 / max(_median(np.diff(t[first:])), 1e-6)
     # Which way the palm moves: along the spine (glides) or across it (wipers, twists).
     al, ac = both[n_long:, 0], cols[:, 8]
     dal, dac = al[lag:] - al[:-lag], ac[lag:] - ac[:-lag]
@@ -446,11 +450,14 @@ def combine(windows: list[HandWindow], pair: PairWindow | None = None, p: Classi
             return "unsure"
         # Kneading runs at up to 2 Hz and tapping from 2 Hz: a "tap" at a kneading tempo beside a
         # hand going round is the same circles seen edge-on.
-        # Below twice the fastest tapping rate a fast tap can fold down to that tempo: unsure.
+        # Unless a tap could have folded down to that tempo: at f frames per second a tap of up
+        # to 12 Hz folds to no less than f - 12 Hz (one spectral bin of slack); then unsure.
         q = p or _DEFAULT
         labels = {w.label: w for w in active}
-        if set(labels) == {"petrissage", "tapotement"} and labels["tapotement"].tap_hz < q.knead_max_hz:
-            return "petrissage" if labels["tapotement"].fps >= 2 * q.plausible_tap_hz else "unsure"
+        tap = labels.get("tapotement")
+        if set(labels) == {"petrissage", "tapotement"} and tap.tap_hz < q.knead_max_hz:
+            folded = tap.fps < 2 * q.plausible_tap_hz and tap.tap_hz >= tap.fps - q.plausible_tap_hz - 0.6
+            return "unsure" if folded else "petrissage"
         return max(active, key=lambda w: (_PRIORITY[w.label], w.score)).label
     return active[0].label
 

@@ -258,7 +258,8 @@ def test_a_tap_at_kneading_tempo_beside_a_kneading_hand_is_kneading_or_unsure():
                 HandWindow("tapotement", 1.0, tap_hz=tap_hz, score=0.8, fps=fps)]
 
     assert combine(hands(30.0, 1.9)) == "petrissage"
-    assert combine(hands(15.0, 1.9)) == "unsure"      # a fast tap could have folded down to 1.9 Hz
+    assert combine(hands(15.0, 1.9)) == "petrissage"  # at 15 fps taps of up to 12 Hz fold to 3 Hz or more
+    assert combine(hands(13.0, 1.9)) == "unsure"      # at 13 fps a 11 Hz tap folds down to 2 Hz
     assert combine(hands(30.0, 5.0)) == "tapotement"  # a tapping tempo: the more specific evidence
 
 
