@@ -69,7 +69,8 @@ def test_the_head_end_comes_from_the_glides_not_from_the_picture():
 
 
 def test_kneading_alone_gives_a_line_but_no_head_end():
-    sim = _sim(42, [Segment("petrissage", 25)])
+    sim = _sim(41, [Segment("petrissage", 25)])  # both hands in view (a line needs both)
+    assert sim.visible.all()
     ev = estimate_from_hands(sim.frames, W, H)
     assert ev.points is not None
     assert ev.head_score < 0.3
@@ -140,7 +141,8 @@ def _pose_ev(pts, agree=10, tries=12):
 
 
 def test_fusion_takes_the_head_end_from_the_pose_when_the_strokes_do_not_say():
-    sim = _sim(42, [Segment("petrissage", 25)])
+    sim = _sim(41, [Segment("petrissage", 25)])  # both hands in view (a line needs both)
+    assert sim.visible.all()
     hands = estimate_from_hands(sim.frames, W, H)
     truth = sim.spine
     found = fuse(hands, _pose_ev(truth), None, W, H)
