@@ -238,11 +238,13 @@ class SessionAnalyzer:
         span = max(p.window_s, p.travel_window_s)
         alive = [s.alive(t, self.tracks.max_gap_s) for s in self.tracks.slots]
         hists = [s.window(t - span) if a else None for s, a in zip(self.tracks.slots, alive)]
-        wins = tuple(window_features(h, t, p) if h is not None else HandWindow("absent", 0.0) for h in hists)
-        # Twists move both palms far across the back: only then is the pair worth a look.
-        moving = all(w.label not in ("absent", "idle") and w.radius >= p.twist_min_radius for w in wins)
-        pair = pair_features(hists[0], hists[1], t, p) if moving else PairWindow()
-        label = combine(list(wins), pair)
+        recent = np.frombuffer(self._t, dtype=np.float64)[-60:]  # the stream's frame rate (aliasing)
+        fps = 1.0 / max(float(np.median(np.diff(recent))), 1e-6) if len(recent) > 4 else None
+        wins = tuple(window_features(h, t, p, fps) if h is not None else HandWindow("absent", 0.0) for h in hists)
+        # Both hands moving: the pair may show a twist or hands alternating (see pair_features).
+        moving = all(w.label not in ("absent", "idle") for w in wins)
+        pair = pair_features(hists[0], hists[1], t, p, (wins[0].radius, wins[1].radius)) if moving else PairWindow()
+        label = combine(list(wins), pair, p)
         self._twisting = label == "twist"
         self._slot_label = [w.label for w in wins]
         self._dec_t.append(t)

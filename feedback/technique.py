@@ -44,6 +44,8 @@ class ClassifierParams:
     alias_share: float = 0.35       # this much tap-band power is not called anything else
     tap_alias_amp: float = 0.1      # ... and this much, dominating the motion, is tapping
     tap_alias_share: float = 0.7
+    alias_lift_share: float = 0.7   # ... and this share of the motion in size, reach and fingertips
+    alias_lift_amp: float = 0.2     # with this much tap-band energy, is not called anything else
     fan_max_pointing: float = -0.5  # fingers toward the feet (from the head of the table)
     fan_max_drift: float = -0.02    # spine lengths / s: creeping down the back ("push gently"),
     fan_min_drift: float = -0.25    # not a glide down
@@ -58,7 +60,13 @@ class ClassifierParams:
     twist_min_range: float = 0.14   # spine lengths each hand travels across the back
     twist_max_near: float = 0.08    # spine lengths: each hand reaches the spine
     twist_min_radius: float = 0.3   # palm sizes each palm swings about its path, at the least
+    alt_max_corr: float = -0.5     # the two hands alternate: their distances from the spine
+    alt_max_head: float = -0.3     # (and side-mirrored headings) move in opposite phase
+    alt_lift_max_along: float = 0.6  # lifting rocks across the back; alternating glides run along it
+    alt_glide_min_along: float = 0.7
+    alt_strong: float = -0.8       # both correlations this clear: alternation whatever the path
     circle_min_turns_per_s: float = 0.3
+    knead_max_hz: float = 2.2       # kneading circles 0.4-2 Hz (one spectral bin of slack)
     circle_min_radius: float = 0.15  # palm sizes
     circle_max_radius: float = 2.2
     small_circle_radius: float = 0.06  # thumb or fingertip circles move the palm only a little:
@@ -67,6 +75,7 @@ class ClassifierParams:
     loop_min_along: float = 0.7
     loop_max_circ: float = 0.5
     glide_min_travel: float = 0.33  # spine lengths along the spine within travel_window_s
+    glide_max_still: float = 0.35   # share of travel_window_s held still (a reach and a hold)
     still_max_speed: float = 0.35   # palm sizes per second, over 0.2 s steps (jitter-proof)
 
 
@@ -94,6 +103,9 @@ class HandWindow:
     along: float = float("nan")  # spine lengths from the sacrum, the window's middle (for passes)
     along_share: float = 0.0     # share of the palm's motion that runs along the spine (glides)
     across: float = 0.0          # spine lengths from the spine (mean, signed: + person's right)
+    along_share_long: float = 0.0  # the same over the travel window
+    still_share: float = 0.0       # share of the travel window the palm holds still
+    lift_share: float = 0.0        # share of the motion (above 1 Hz) in size, reach and fingertips
     fallback: str = "other"      # the label without the fanning rule (one hand alone is not fanning)
 
 
@@ -156,8 +168,10 @@ def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
 _LERP_COLS = [ALONG, X, Y, EXT, SIZE, TIPX, TIPY, AXL, AXC, ACROSS]
 
 
-def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> HandWindow:
-    """Classify one hand from its history rows (tracks.py columns) up to t_now."""
+def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
+                    frame_rate: float | None = None) -> HandWindow:
+    """Classify one hand from its history rows (tracks.py columns) up to t_now. `frame_rate`:
+    the stream's (frames per second); without it, the rate this hand's samples came at."""
     if len(hist) < 4:
         return HandWindow("absent", 0.0)
     t = hist[:, T]
@@ -176,6 +190,17 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     both = _lerp(t, hist[:, _LERP_COLS], np.concatenate((g_long, g)))
     along = both[:n_long, 0]
     travel = float(along.max() - along.min())
+    # Share of the motion along the spine over the long window too: a glide's turn at the top
+    # and its way back out are a short stretch of across motion, the rest of the cycle runs along.
+    acr = both[:n_long, 9]
+    lg = max(1, int(0.2 * p.rate_hz))
+    dal_l, dac_l = along[lg:] - along[:-lg], acr[lg:] - acr[:-lg]
+    va_l, vc_l = float(dal_l @ dal_l), float(dac_l @ dac_l)
+    # Share of the long window the palm holds still: effleurage keeps moving ("fluid motion"),
+    # a move to a new place is one reach and a hold.
+    xl, yl = both[:n_long, 1], both[:n_long, 2]
+    sp_l = np.hypot(xl[lg:] - xl[:-lg], yl[lg:] - yl[:-lg]) * (p.rate_hz / lg / unit)
+    still_share = float((sp_l <= p.still_max_speed).mean()) if len(sp_l) else 1.0
 
     # Drift along the spine: least-squares slope over the long window (fanning creeps down).
     kl = g_long - g_long.mean()
@@ -199,7 +224,13 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     sig[0], sig[1], sig[2], sig[3], sig[4], sig[5] = xs, ys, ext, lsz, cols[:, 4], cols[:, 5]
     sig -= sig.sum(axis=1, keepdims=True) / m
     sig = sig - np.outer(sig @ k / kk, k)
-    spec = (np.abs(np.fft.rfft(sig * win, axis=1)) ** 2).sum(axis=0) * scale
+    spec_ch = np.abs(np.fft.rfft(sig * win, axis=1)) ** 2
+    spec = spec_ch.sum(axis=0) * scale
+    # Where the oscillation is: a tap brings the hand toward the camera and flicks the fingers
+    # (size, reach, fingertips about the palm); a kneading circle moves the palm over the back.
+    # Holds at any frame rate: folding moves a frequency, not the channel it is in.
+    moving = spec_ch[:, 2:].sum(axis=1)
+    lift_share = float(moving[2:].sum() / (moving.sum() + 1e-12))
     total = spec[1:].sum() + 1e-12
     tap_pow = float(spec[band].sum())
     tap_amp = float(np.sqrt(tap_pow))
@@ -231,7 +262,9 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     ang = ang - ang.sum() / m
     ang = ang - (ang @ k / kk) * k
     wiggle = float(np.sqrt(ang @ ang / m))
-    fps = (len(t) - first) / max(coverage * p.window_s, 1e-6)
+    # The camera's frame rate: the stream's, or the median interval between this hand's samples
+    # (missed detections now and then do not read as a slower camera).
+    fps = frame_rate or 1.0 / max(_median(np.diff(t[first:])), 1e-6)
     # Which way the palm moves: along the spine (glides) or across it (wipers, twists).
     al, ac = both[n_long:, 0], cols[:, 8]
     dal, dac = al[lag:] - al[:-lag], ac[lag:] - ac[:-lag]
@@ -240,6 +273,9 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams) -> Hand
     w = HandWindow("other", coverage, speed, tap_amp, tap_hz, tap_pow / total, tap_peak, turns, radius,
                    turns / dur, travel, 0.0, fps, ml / m, wiggle, drift, circ, float(al.sum()) / m,
                    va / (va + vc + 1e-12), float(ac.sum()) / m)
+    w.along_share_long = va_l / (va_l + vc_l + 1e-12)
+    w.still_share = still_share
+    w.lift_share = lift_share
     classify(w, p)
     return w
 
@@ -274,8 +310,8 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
                and w.speed <= p.fan_max_speed and w.speed > p.still_max_speed and abs(w.across) <= p.fan_max_across)
     # The windshield-wiper swing of the heading, the palm rocking across rather than gliding along.
     lifting = (w.wiggle >= p.lift_min_wiggle and w.tap_circ <= p.lift_max_circ and w.speed > p.still_max_speed
-               and w.along_share <= p.lift_max_along and w.travel <= p.lift_max_travel)
-    gliding = w.travel >= p.glide_min_travel and w.speed > p.still_max_speed
+               and max(w.along_share, w.along_share_long) <= p.lift_max_along and w.travel <= p.lift_max_travel)
+    gliding = w.travel >= p.glide_min_travel and w.speed > p.still_max_speed and w.still_share <= p.glide_max_still
     if tapping:
         w.label, w.score = "tapotement", w.tap_share
     elif circling and not (lifting and w.turns < 0.6):
@@ -294,6 +330,14 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
     if (w.label not in ("tapotement", "idle") and w.fps < 2 * p.plausible_tap_hz and not round_slow
             and w.tap_hz >= 2.5 and w.tap_share >= p.alias_share and w.tap_amp >= p.tap_min_amp):
         w.label, w.score = "unsure", 0.0
+    # The same below twice the tapping rate when the motion is mostly the hand nearing the camera
+    # and the fingers flicking, not the palm travelling: a folded tap lands at any tempo, even a
+    # kneading one, so no kneading is claimed (a glide travels further than a tap moves).
+    # Small taps from the wrist that dominate a moving hand's motion, likewise.
+    if w.label in ("petrissage", "other") and w.fps < 2 * p.plausible_tap_hz and (
+            (w.lift_share >= p.alias_lift_share and w.tap_amp >= p.alias_lift_amp)
+            or (w.label == "other" and w.tap_share >= p.tap_dominance and w.tap_amp >= p.tap_small_amp)):
+        w.label, w.score = "unsure", 0.0
 
 
 @dataclass
@@ -304,9 +348,15 @@ class PairWindow:
     span: float = 0.0      # the smaller of the two hands' across ranges, spine lengths
     near: float = 1.0      # the larger of the two hands' closest approach to the spine
     twist: bool = False
+    # Alternation, mirror-proof: correlation of the velocities of the hands' distances from the
+    # spine, and of their headings' swings taken with the side's sign (hands mirrored about the
+    # spine give +1, hands in opposite phase -1; "keep alternating hands" in lifting).
+    alt: float = 0.0
+    alt_head: float = 0.0
 
 
-def pair_features(h0: np.ndarray, h1: np.ndarray, t_now: float, p: ClassifierParams) -> PairWindow:
+def pair_features(h0: np.ndarray, h1: np.ndarray, t_now: float, p: ClassifierParams,
+                  radius: tuple[float, float] = (np.inf, np.inf)) -> PairWindow:
     """Twists: 'pull one hand towards you as the other one pushes away; in the middle, they
     should slide against each other'. Velocity correlation holds even if the tracker swaps the
     two hands where they cross (each then bounces back: still opposite)."""
@@ -318,15 +368,45 @@ def pair_features(h0: np.ndarray, h1: np.ndarray, t_now: float, p: ClassifierPar
     g = g[(g >= lo) & (g <= hi)]
     if len(g) < p.min_coverage * p.window_s * p.rate_hz:
         return PairWindow()
-    a0 = _lerp(t0, h0[:, ACROSS:ACROSS + 1], g)[:, 0]
-    a1 = _lerp(t1, h1[:, ACROSS:ACROSS + 1], g)[:, 0]
+    r0 = _lerp(t0, h0[:, _PAIR_COLS], g)
+    r1 = _lerp(t1, h1[:, _PAIR_COLS], g)
+    a0, a1 = r0[:, 0], r1[:, 0]
     lag = max(1, int(0.1 * p.rate_hz))
-    v0, v1 = a0[lag:] - a0[:-lag], a1[lag:] - a1[:-lag]
-    den = float(np.sqrt((v0 @ v0) * (v1 @ v1))) + 1e-12
-    w = PairWindow(float(v0 @ v1) / den, float(min(np.ptp(a0), np.ptp(a1))),
+    w = PairWindow(_corr(a0, a1, lag), float(min(np.ptp(a0), np.ptp(a1))),
                    float(max(np.abs(a0).min(), np.abs(a1).min())))
-    w.twist = w.corr <= p.twist_max_corr and w.span >= p.twist_min_range and w.near <= p.twist_max_near
+    w.twist = (w.corr <= p.twist_max_corr and w.span >= p.twist_min_range and w.near <= p.twist_max_near
+               and min(radius) >= p.twist_min_radius
+               # each hand crosses the spine ("they slide against each other" in the middle)
+               and a0.min() < 0 < a0.max() and a1.min() < 0 < a1.max())
+    s0, s1 = np.sign(a0.sum()) or 1.0, np.sign(a1.sum()) or 1.0
+    w.alt = _corr(s0 * a0, s1 * a1, lag)
+    w.alt_head = _detrended_corr(s0 * _heading_swing(r0), s1 * _heading_swing(r1))
     return w
+
+
+_PAIR_COLS = [ACROSS, AXL, AXC]
+
+
+def _corr(a: np.ndarray, b: np.ndarray, lag: int) -> float:
+    """Correlation of two signals' velocities over `lag` samples."""
+    va, vb = a[lag:] - a[:-lag], b[lag:] - b[:-lag]
+    return float(va @ vb) / (float(np.sqrt((va @ va) * (vb @ vb))) + 1e-12)
+
+
+def _heading_swing(r: np.ndarray) -> np.ndarray:
+    """Heading angle about the window's mean heading (columns: across, axis along, axis across)."""
+    ml, mc = float(r[:, 1].sum()), float(r[:, 2].sum())
+    return np.arctan2(ml * r[:, 2] - mc * r[:, 1], ml * r[:, 1] + mc * r[:, 2])
+
+
+def _detrended_corr(a: np.ndarray, b: np.ndarray) -> float:
+    k = np.arange(len(a)) - (len(a) - 1) / 2
+    kk = float(k @ k) + 1e-12
+    a = a - a.mean()
+    a = a - (a @ k / kk) * k
+    b = b - b.mean()
+    b = b - (b @ k / kk) * k
+    return float(a @ b) / (float(np.sqrt((a @ a) * (b @ b))) + 1e-12)
 
 
 # When the two hands disagree, the more specific evidence wins.
@@ -339,8 +419,13 @@ _PRIORITY = {"tapotement": 6, "fanning": 5, "lifting": 4, "petrissage": 3, "effl
 _TORN = ({"petrissage", "lifting"},)
 
 
-def combine(windows: list[HandWindow], pair: PairWindow | None = None) -> str:
-    """One label for the frame from both hands' windows (and the pair's, for twists)."""
+_DEFAULT = ClassifierParams()
+_ALTERNATING = {"lifting", "effleurage", "other"}
+
+
+def combine(windows: list[HandWindow], pair: PairWindow | None = None, p: ClassifierParams | None = None) -> str:
+    """One label for the frame from both hands' windows (and the pair's, for twists and for
+    hands that alternate)."""
     if pair is not None and pair.twist:
         return "twist"
     present = [w for w in windows if w.label != "absent"]
@@ -349,6 +434,9 @@ def combine(windows: list[HandWindow], pair: PairWindow | None = None) -> str:
         return "fanning"  # one thumb each side of the spine (or only one hand seen)
     for w in fans:  # a lone hand pointing to the feet beside a hand doing something else
         w.label = w.fallback
+    alt = _alternation(present, pair, p or ClassifierParams())
+    if alt is not None:
+        return alt
     if not present:
         return "idle"
     active = [w for w in present if w.label != "idle"]
@@ -360,5 +448,35 @@ def combine(windows: list[HandWindow], pair: PairWindow | None = None) -> str:
         # Otherwise the more specific evidence wins.
         if {w.label for w in active} in _TORN:
             return "unsure"
+        # Kneading runs at up to 2 Hz and tapping from 2 Hz: a "tap" at a kneading tempo beside a
+        # hand going round is the same circles seen edge-on.
+        # Unless a tap could have folded down to that tempo: at f frames per second a tap of up
+        # to 12 Hz folds to no less than f - 12 Hz (one spectral bin of slack); then unsure.
+        q = p or _DEFAULT
+        labels = {w.label: w for w in active}
+        tap = labels.get("tapotement")
+        if set(labels) == {"petrissage", "tapotement"} and tap.tap_hz < q.knead_max_hz:
+            folded = tap.fps < 2 * q.plausible_tap_hz and tap.tap_hz >= tap.fps - q.plausible_tap_hz - 0.6
+            return "unsure" if folded else "petrissage"
         return max(active, key=lambda w: (_PRIORITY[w.label], w.score)).label
     return active[0].label
+
+
+def _alternation(present: list[HandWindow], pair: PairWindow | None, p: ClassifierParams) -> str | None:
+    """Two moving hands in opposite phase. Rocking across the back ("keep alternating hands in a
+    windshield wiper movement") is lifting; running along it, one hand pressing up while the
+    other comes back, is effleurage. Hands mirrored about the spine are neither: no answer."""
+    if pair is None or len(present) != 2 or not all(w.label in _ALTERNATING for w in present):
+        return None
+    if pair.alt > p.alt_max_corr:
+        return None
+    # Fanning alternates too ("alternate your pressure on either thumb"), from the head of the
+    # table: fingers toward the feet. Its own rule decides; alternation is no lifting there.
+    toward_feet = all(w.pointing <= p.fan_max_pointing for w in present)
+    rocking = all(w.along_share <= p.alt_lift_max_along for w in present) or (
+        pair.alt <= p.alt_strong and pair.alt_head <= p.alt_strong)  # in clear opposite phase
+    if pair.alt_head <= p.alt_max_head and rocking and not toward_feet:
+        return "lifting"
+    if all(w.along_share >= p.alt_glide_min_along and w.travel >= p.glide_min_travel for w in present):
+        return "effleurage"
+    return None

@@ -78,7 +78,7 @@ def _waypoints(t: np.ndarray, times: list[float], points: list) -> np.ndarray:
 
 
 def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_way: bool = False,
-               span: tuple[float, float] | None = None) -> Motion:
+               span: tuple[float, float] | None = None, alternate: bool | None = None) -> Motion:
     """Cycles of a pressing glide beside the spine and a light return down the outside.
 
     Correct: glide up toward the head, return down the outside. Wrong way: the mirror, a
@@ -103,33 +103,48 @@ def effleurage(t: np.ndarray, rng: np.random.Generator, spine_cm: float, wrong_w
     # One path for the +u hand: bottom-in -> top-in -> top-out -> bottom-out -> bottom-in.
     times = [0.0, t_glide, t_glide + t_turn, t_glide + t_turn + t_return, cycle]
     path = [(u_in, v_lo), (u_in + rng.uniform(0, 3), v_hi), (u_out, v_hi - 3), (u_out, v_lo + 2), (u_in, v_lo)]
-    phase = (t + rng.uniform(0, 0.3) * cycle) % cycle
-    if wrong_way:
-        phase = cycle - phase  # time-reversed: pressing glide runs down, return runs up
-    p = _waypoints(phase, times, path)
+    phase0 = (t + rng.uniform(0, 0.3) * cycle) % cycle
+    # Hands glide together, mirrored, or alternate: one presses up while the other comes back
+    # down the outside (half a cycle apart), as people also do.
+    drawn = rng.random() < 0.25
+    alternate = drawn if alternate is None else alternate  # tests fix it (the same draws otherwise)
     heading_glide = rng.normal(0, 0.15) + (np.pi if wrong_way and rng.random() < 0.5 else 0.0)
     heading_out = heading_glide + rng.uniform(0.3, 1.2)
-    h = np.where(phase < t_glide, heading_glide,
-                 np.where(phase < t_glide + t_turn, heading_glide + (heading_out - heading_glide) * (phase - t_glide) / t_turn,
-                          np.where(phase < t_glide + t_turn + t_return, heading_out, heading_glide)))
+    phases = []
     for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
+        phase = (phase0 + (0.5 * cycle if alternate and hand == RIGHT else 0.0)) % cycle
+        if wrong_way:
+            phase = cycle - phase  # time-reversed: pressing glide runs down, return runs up
+        phases.append(phase)
+        p = _waypoints(phase, times, path)
+        h = np.where(phase < t_glide, heading_glide,
+                     np.where(phase < t_glide + t_turn,
+                              heading_glide + (heading_out - heading_glide) * (phase - t_glide) / t_turn,
+                              np.where(phase < t_glide + t_turn + t_return, heading_out, heading_glide)))
         m.palm[hand, :, 0] = sign * p[:, 0]
         m.palm[hand, :, 1] = p[:, 1]
         m.heading[hand] = -sign * (h - heading_glide) + heading_glide
+        m.lift[hand] = np.where(((phase > t_glide + t_turn) & (phase < t_glide + t_turn + t_return)), 0.3, 0.0)
     m.curl[:] = rng.uniform(0.0, 0.15)
-    m.lift[:] = np.where(((phase > t_glide + t_turn) & (phase < t_glide + t_turn + t_return)), 0.3, 0.0)
-    # Truth strokes: each pressing glide and each return, as runs of the path parameter.
-    glide = phase < t_glide
-    back = (phase >= t_glide + t_turn) & (phase < t_glide + t_turn + t_return)
-    for mask, ret in ((glide, False), (back, True)):
-        for a, b in _runs(mask):
-            up = (not ret) != wrong_way
-            m.strokes.append({"type": "effleurage", "start": float(t[a]), "end": float(t[b - 1]),
-                              "direction": "up" if up else "down", "return": ret,
-                              # cut by the segment's edges: part of a stroke, not a whole one
-                              "partial": a == 0 or b == n})
-    if rng.random() < 0.25:  # one hand glides, the other rests on the back or is off it
-        _rest_hand(m, int(rng.integers(2)), rng, spine_cm)
+    # Truth strokes: each pressing glide and each return, as runs of the path parameter (once for
+    # hands gliding together, for each hand when they alternate; not for a hand that rests).
+    rest = int(rng.integers(2)) if rng.random() < 0.25 else None  # one hand glides, the other rests
+    if rest is not None:
+        _rest_hand(m, rest, rng, spine_cm)
+    for hand, phase in enumerate(phases[:2 if alternate else 1]):
+        if alternate and hand == rest:
+            continue
+        if not alternate and rest == 0:
+            phase = phases[1]  # the same phase: the working hand's strokes
+        glide = phase < t_glide
+        back = (phase >= t_glide + t_turn) & (phase < t_glide + t_turn + t_return)
+        for mask, ret in ((glide, False), (back, True)):
+            for a, b in _runs(mask):
+                up = (not ret) != wrong_way
+                m.strokes.append({"type": "effleurage", "start": float(t[a]), "end": float(t[b - 1]),
+                                  "direction": "up" if up else "down", "return": ret,
+                                  # cut by the segment's edges: part of a stroke, not a whole one
+                                  "partial": a == 0 or b == n})
     return m
 
 
@@ -162,11 +177,14 @@ def petrissage(t: np.ndarray, rng: np.random.Generator, spine_cm: float) -> Moti
     rate = rng.uniform(0.4, 2.0)
     same_direction = rng.random() < 0.5
     small = rng.random() < 0.35  # thumbs or fingertips: circles 1.5-7 cm across
+    # The two hands' circles in any relative phase: together, opposite (one hand pushing out
+    # while the other draws in, alternating) or anywhere between.
+    lag = rng.uniform(0, 2 * np.pi)
     for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
         r = (rng.uniform(1.0, 3.0) if small else rng.uniform(2.5, 5.5)) * (1 + 0.15 * np.sin(2 * np.pi * t / rng.uniform(3, 7)))
         c = _raster(t, rng, spine_cm, rng.uniform(1.5, 4.0), (r.max() + 5.5, r.max() + 11.0))
         turn = 1.0 if (same_direction or hand == RIGHT) else -1.0
-        ang = turn * 2 * np.pi * rate * t + (np.pi if hand == RIGHT else 0.0) + rng.uniform(-0.3, 0.3)
+        ang = turn * 2 * np.pi * rate * t + (lag if hand == RIGHT else 0.0) + rng.uniform(-0.3, 0.3)
         ang += 0.25 * np.sin(2 * np.pi * t / rng.uniform(2, 5))  # uneven tempo
         m.palm[hand, :, 0] = sign * c[:, 0] + r * np.cos(ang)
         m.palm[hand, :, 1] = c[:, 1] + r * np.sin(ang)
@@ -186,6 +204,11 @@ def tapotement(t: np.ndarray, rng: np.random.Generator, spine_cm: float, rate: f
     pitch_amp = rng.uniform(0.1, 0.45)
     cup = rng.uniform(0.0, 1.0)
     together = rng.random() < 0.3
+    # Often the lift comes from the wrist alone (hacking, fingertips): the forearm stays, the hand
+    # turns about the wrist, the fingertips travel the 1-4 cm and the palm centre a fraction of it.
+    lift_share = 1.0 if rng.random() < 0.5 else rng.uniform(0.1, 0.35)
+    if lift_share < 1.0:
+        pitch_amp = max(pitch_amp, amp / 16.0)  # fingertips about 16 cm from the wrist
     for hand, sign in ((LEFT, -1.0), (RIGHT, 1.0)):
         c = _raster(t, rng, spine_cm, rng.uniform(3.0, 8.0), (6.0, 13.0))
         f = rate * (1 + 0.05 * np.sin(2 * np.pi * t / 3.0 + hand))
@@ -193,7 +216,7 @@ def tapotement(t: np.ndarray, rng: np.random.Generator, spine_cm: float, rate: f
         up = 0.5 - 0.5 * np.cos(phase)  # 0 at the contact
         m.palm[hand, :, 0] = sign * c[:, 0]
         m.palm[hand, :, 1] = c[:, 1]
-        m.lift[hand] = amp * up
+        m.lift[hand] = amp * lift_share * up
         m.pitch[hand] = pitch_amp * up
         m.heading[hand] = sign * rng.uniform(0.0, 1.6)
         m.curl[hand] = rng.uniform(0.05, 0.35)

@@ -14,8 +14,10 @@ figures in the README come from family a's `final` split and from family b. Metr
 - spine: a truth event (a hand over the spine for at least `min_event_s`) is caught when it is
   flagged before it ends (latency = first flag - its start); the false-alarm rate is the share of
   clear frames flagged, not counting the `clear_grace_s` after an event while the alert clears;
-- effleurage direction: each truth pressing glide matched to the detected stroke overlapping it
-  most; right when that stroke has the same direction and is not taken for a return;
+- effleurage direction: each truth pressing glide against the detected strokes overlapping it
+  (IoU >= 0.3); right when one of them has the same direction and is a pressing glide (with
+  alternating hands the other hand's return overlaps it too: until this round the single
+  best-overlapping stroke was taken, which counted the other hand's return as a wrong reading);
 - wrong-way flags: each detected pressing glide going down (what the coach calls the wrong way)
   is right when it overlaps a truth pressing glide going down (whole, or cut by the start or end
   of its bout), false when it is a return or a move between techniques.
@@ -95,14 +97,15 @@ class Tally:
             if g["return"] or g.get("partial"):
                 continue
             self.glides += 1
-            best, best_iou = None, 0.0
-            for s in found:
-                iou = _iou(s.start, s.end, g["start"], g["end"])
-                if iou > best_iou:
-                    best, best_iou = s, iou
-            if best is not None and best_iou >= 0.3:
+            # The detected strokes overlapping it (IoU >= 0.3). Hands that alternate glide up and
+            # come back at the same time, so two strokes of opposite directions can overlap one
+            # truth glide (the truth does not say which hand): it is right when one of them is a
+            # pressing glide of its direction. (One hand cannot go both ways at once, so the other
+            # hand's stroke never makes a wrong reading right.)
+            near = [s for s in found if _iou(s.start, s.end, g["start"], g["end"]) >= 0.3]
+            if near:
                 self.glides_found += 1
-                self.glides_right += int(best.direction == g["direction"] and best.phase == "stroke")
+                self.glides_right += int(any(s.direction == g["direction"] and s.phase == "stroke" for s in near))
         wrong_way = [g for g in truth_glides if not g["return"] and g["direction"] == "down"]
         for s in found:
             if s.direction == "down" and s.phase == "stroke":

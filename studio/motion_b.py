@@ -569,6 +569,11 @@ def simulate_b(rng: np.random.Generator, minutes: float = 1.5, fps: float | None
                 on[h, s:e] = False
                 crossing[s:e] = True
     over = on.any(axis=0)
+    # No hand in view (hands off the person, out of the picture) for longer than the label
+    # "no_hands" is defined by (guide.LABELS: no hand seen for longer than the bridging gap), or
+    # none in view yet: then the truth is "no_hands", not the act's label. Taken from what is in
+    # view in this generator's world (`visible`), not from what its tracker happened to miss.
+    labels = np.where(_out_of_view(times, cat["visible"].any(axis=0)), "no_hands", labels)
     frames = _track(world, cat["visible"], times, lens, rng)
     keep = rng.random(n) >= rng.uniform(0.0, 0.05)
     px, _ = lens.pixels(np.array([[0.0, L, 0.0], [0.0, 0.0, 0.0]]))
@@ -577,6 +582,13 @@ def simulate_b(rng: np.random.Generator, minutes: float = 1.5, fps: float | None
     idx = np.flatnonzero(keep)
     return SessionB(times[idx], labels[idx], over[idx], strokes, spine, [frames[i] for i in idx],
                     _Rig(_Cam(lens.width, lens.height), fps, L), crossing[idx])
+
+
+def _out_of_view(times: np.ndarray, in_view: np.ndarray) -> np.ndarray:
+    from feedback.tracks import BRIDGE_GAP_S  # the label's definition, not a tuned figure
+
+    last = np.maximum.accumulate(np.where(in_view, times, -np.inf))
+    return times - last > BRIDGE_GAP_S
 
 
 _CHAINS = [[5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16], [17, 18, 19, 20]]

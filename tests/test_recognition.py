@@ -189,3 +189,92 @@ def test_params_are_explicit_and_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         p.tap_min_hz = 1.0  # type: ignore[misc]
     assert p.tap_min_hz < 2.0 < p.tap_max_hz and p.tap_max_hz >= 12.0
+
+
+def test_second_family_truth_says_no_hands_when_no_hand_is_in_view():
+    """Hands taken off the person and out of the picture are "no_hands" in the truth (after the
+    bridging gap), as the label is defined; a frame with a hand delivered never is."""
+    from feedback.tracks import BRIDGE_GAP_S
+
+    sim = simulate_b(np.random.default_rng(1), script=[("idle", 4.0)] * 6 + [("effleurage", 6.0)])
+    lost = sim.labels == "no_hands"
+    assert lost.any() and (sim.labels == "idle").any()
+    delivered = np.array([len(f.hands) > 0 for f in sim.frames])
+    assert not (lost & delivered).any()
+    # Each run of "no_hands" starts at least the bridging gap after the last hand delivered.
+    t = sim.t
+    for i in np.flatnonzero(lost & ~np.r_[False, lost[:-1]]):
+        before = np.flatnonzero(delivered[:i])
+        assert not len(before) or t[i] - t[before[-1]] > BRIDGE_GAP_S - 0.1
+
+
+def test_lifting_at_a_brisk_pace_is_recognised_by_the_hands_alternating():
+    """Lifting that works up and down the back twice in 14 s travels like a slow glide; the hands
+    rocking in opposite phase ("keep alternating hands") still say lifting."""
+    shares = [(run([Segment("lifting", 14)], seed)[1].labels == "lifting").mean() for seed in range(1, 5)]
+    assert np.median(shares) > 0.8 and min(shares) > 0.5
+
+
+def test_alternating_effleurage_is_effleurage_with_its_directions(monkeypatch):
+    monkeypatch.setitem(choreography.TECHNIQUES, "alternating",
+                        lambda t, rng, spine_cm: choreography.effleurage(t, rng, spine_cm, alternate=True))
+    for seed in (3, 5):
+        sim, rep = run([Segment("alternating", 16)], seed, fps=30)
+        assert (rep.labels == "effleurage").mean() > 0.8
+        pressing = [s for s in rep.strokes if s.type == "effleurage" and s.phase == "stroke"]
+        assert pressing and all(s.direction == "up" for s in pressing)
+
+
+def _pair(alt: float, alt_head: float):
+    from feedback.technique import PairWindow
+
+    return PairWindow(corr=-0.9, span=0.05, near=0.2, alt=alt, alt_head=alt_head)
+
+
+def _moving(label: str, along_share: float, pointing: float = 0.2, across: float = 0.2) -> HandWindow:
+    return HandWindow(label, 1.0, speed=2.0, travel=0.35, along_share=along_share, pointing=pointing, across=across)
+
+
+def test_hands_in_opposite_phase_rock_or_glide_and_mirrored_hands_do_neither():
+    from feedback.technique import combine
+
+    rocking = [_moving("effleurage", 0.4), _moving("other", 0.5)]
+    assert combine(rocking, _pair(-0.95, -0.9)) == "lifting"
+    # Mirrored about the spine (both glide up together): no alternation, the hands' own labels.
+    assert combine([_moving("effleurage", 0.4), _moving("effleurage", 0.5)], _pair(0.9, 0.9)) == "effleurage"
+    # Alternating along the spine, one up while the other comes back: effleurage.
+    gliding = [_moving("lifting", 0.9), _moving("other", 0.85)]
+    assert combine(gliding, _pair(-0.6, 0.2)) == "effleurage"
+    # Fanning alternates too, fingers toward the feet: not lifting.
+    fans = [_moving("other", 0.4, pointing=-0.9, across=-0.1), _moving("other", 0.4, pointing=-0.9, across=0.1)]
+    assert combine(fans, _pair(-0.95, -0.9)) != "lifting"
+
+
+def test_a_tap_at_kneading_tempo_beside_a_kneading_hand_is_kneading_or_unsure():
+    from feedback.technique import combine
+
+    def hands(fps, tap_hz):
+        return [HandWindow("petrissage", 1.0, score=1.0, fps=fps),
+                HandWindow("tapotement", 1.0, tap_hz=tap_hz, score=0.8, fps=fps)]
+
+    assert combine(hands(30.0, 1.9)) == "petrissage"
+    assert combine(hands(15.0, 1.9)) == "petrissage"  # at 15 fps taps of up to 12 Hz fold to 3 Hz or more
+    assert combine(hands(13.0, 1.9)) == "unsure"      # at 13 fps a 11 Hz tap folds down to 2 Hz
+    assert combine(hands(30.0, 5.0)) == "tapotement"  # a tapping tempo: the more specific evidence
+
+
+def test_folded_taps_are_not_called_kneading_at_low_frame_rates():
+    """Motion mostly in the hand's apparent size, reach and fingertips (a tap), circling at a
+    kneading tempo: kneading at 60 fps, unsure at 15 fps where a fast tap folds down to any tempo."""
+    p = ClassifierParams()
+
+    def window(fps):
+        return HandWindow("other", 1.0, speed=1.5, tap_amp=0.5, tap_hz=1.9, tap_share=0.3, tap_peak=0.5, turns=1.0,
+                          radius=0.3, knead_hz=0.6, travel=0.1, fps=fps, pointing=0.5, wiggle=0.05, tap_circ=0.6,
+                          along_share=0.5, lift_share=0.9)
+
+    low, high = window(15.0), window(60.0)
+    classify(low, p)
+    classify(high, p)
+    assert high.label == "petrissage"
+    assert low.label == "unsure"
