@@ -93,6 +93,7 @@ class Clip:
     brightness: float
     width: int = 640
     height: int = 480
+    palm_xy: np.ndarray | None = None  # (T, 2, 2) palm centre of each hand in px (nan: not in view)
 
 
 def script_for(seed: int) -> list[Segment]:
@@ -142,6 +143,7 @@ def render_clip(cond: Condition, seed: int, script: list[Segment] | None = None,
     scale = width / rw
     in_view = np.zeros(n, int)
     palm = np.full(n, np.nan)
+    palm_xy = np.full((n, 2, 2), np.nan)
     for out_i, s in enumerate(idx):
         widths = []
         for h in (0, 1):
@@ -152,8 +154,9 @@ def render_clip(cond: Condition, seed: int, script: list[Segment] | None = None,
             c = px[[0, 5, 9, 13, 17]].mean(axis=0)
             if (z > 0).all() and 0 <= c[0] < width and 0 <= c[1] < height:
                 in_view[out_i] += 1
+                palm_xy[out_i, h] = c
                 widths.append(float(np.linalg.norm(px[5] - px[17])))
         if widths:
             palm[out_i] = float(np.median(widths))
     return Clip(cond, seed, frames, sim.t[idx] - sim.t[idx[0]], sim.labels[idx], sim.over_spine[idx], in_view,
-                palm, (tuple(sim.spine.head), tuple(sim.spine.sacrum)), cond.brightness, width, height)
+                palm, (tuple(sim.spine.head), tuple(sim.spine.sacrum)), cond.brightness, width, height, palm_xy)

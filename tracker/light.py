@@ -58,12 +58,28 @@ def _gamma_lut(mean: float) -> np.ndarray:
     return lut
 
 
-def for_detector(frame_bgr: np.ndarray, light: Light | None = None, mode: str = "gamma") -> np.ndarray:
+def denoise_sigma(light: Light) -> float:
+    """Gaussian sigma (px of the camera's frame) to smooth a dim frame with before brightening:
+    the webcam's gain makes sensor noise grow as light falls, and a gamma that lifts the dark
+    range lifts that noise with it. On the rendered tuning clips at brightness 0.33-0.40 and
+    170 cm, the palm detector on a crop around the hands fired in 0-10% of frames after the gamma
+    alone and in 26-100% with this smoothing first (raw, unbrightened: 0-23%)."""
+    if light.mean >= DARK_MEAN:
+        return 0.0
+    return 1.0 if light.mean < 60.0 else 0.7
+
+
+def for_detector(frame_bgr: np.ndarray, light: Light | None = None, mode: str = "gamma",
+                 denoise: bool = True) -> np.ndarray:
     """The image the detector should see: `frame_bgr` itself when the light is fine, else an
-    enhanced copy. mode: "gamma", "clahe" or "gamma+clahe" (compared in the README)."""
+    enhanced copy (smoothed first when dark, see `denoise_sigma`). `light` may be measured on a
+    larger image than `frame_bgr` (a crop of it). mode: "gamma", "clahe" or "gamma+clahe"."""
     light = light or measure(frame_bgr)
     if not light.dim or mode == "none":
         return frame_bgr
+    sigma = denoise_sigma(light) if denoise else 0.0
+    if sigma > 0:
+        frame_bgr = cv2.GaussianBlur(frame_bgr, (5, 5), sigma)
     lab = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2LAB)
     l_chan = lab[:, :, 0]
     if "gamma" in mode:

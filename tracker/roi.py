@@ -54,6 +54,7 @@ class RoiOptions:
     follow_memory_s: float = 1.0     # hands seen this recently make the followed region
     full_frame_after_s: float = 0.5  # crop empty this long: alternate with the full frame
     enhance: str = "gamma"           # tracker.light.for_detector mode (CLAHE measured worse); "none": as they are
+    denoise: bool = True             # smooth dark frames before brightening (tracker.light.denoise_sigma)
 
     def __post_init__(self) -> None:
         if not (1.0 <= self.min_zoom <= self.max_zoom):
@@ -145,7 +146,6 @@ class RegionDetector:
     def detect(self, frame_bgr: np.ndarray, t: float) -> HandFrame:
         height, width = frame_bgr.shape[:2]
         self.last_light = light_mod.measure(frame_bgr)
-        image = light_mod.for_detector(frame_bgr, self.last_light, self.o.enhance)
         box = self._region(width, height)
         zoom = 0.0
         if box is not None and box[2] - box[0] >= 16 and box[3] - box[1] >= 16:
@@ -156,13 +156,13 @@ class RegionDetector:
             use_crop = self._turn == 1  # the crop first
         if use_crop:
             assert box is not None
-            result = self._detect_crop(image, box, t, width, height)
+            result = self._detect_crop(frame_bgr, box, t, width, height)
             self.last_region = box
             self.crop_frames += 1
         else:
             if self._full_det is None:
                 self._full_det = self._make()
-            result = self._full_det.detect(image, t)
+            result = self._full_det.detect(self._enhanced(frame_bgr), t)
             self.last_region = None
             self.full_frames += 1
         if result.hands:
@@ -177,7 +177,8 @@ class RegionDetector:
         x0, y0, x1, y1 = box
         bw, bh = x1 - x0, y1 - y0
         scale = min(self.o.work_long_side / max(bw, bh), self.o.max_zoom)
-        crop = image[y0:y1, x0:x1]
+        # Enhanced after cropping: the same light (measured on the whole frame), less work.
+        crop = self._enhanced(image[y0:y1, x0:x1])
         size = (max(1, int(round(bw * scale))), max(1, int(round(bh * scale))))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
         if self._crop_det is None:
@@ -191,6 +192,9 @@ class RegionDetector:
             lm[:, 2] = lm[:, 2] * bw / width
             hands.append(Hand(lm, h.handedness, h.score))
         return HandFrame(found.t, hands)
+
+    def _enhanced(self, image: np.ndarray) -> np.ndarray:
+        return light_mod.for_detector(image, self.last_light, self.o.enhance, self.o.denoise)
 
     def close(self) -> None:
         for det in (self._crop_det, self._full_det):
