@@ -37,13 +37,19 @@ class Light:
 
 
 def measure(frame_bgr: np.ndarray) -> Light:
-    """Luma statistics on a 4x subsampled grey image (a fraction of a millisecond)."""
-    small = cv2.cvtColor(frame_bgr[::4, ::4], cv2.COLOR_BGR2GRAY)
-    hist = np.bincount(small.ravel(), minlength=256).cumsum()
+    """Luma statistics on an 8x subsampled grey image (80x60 at 640x480, under 0.1 ms: it runs on
+    every frame of the live pipeline). Nearest-neighbour resizing, since OpenCV copies a strided
+    view before converting it; the mean comes from the histogram."""
+    h, w = frame_bgr.shape[:2]
+    small = cv2.resize(frame_bgr, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_NEAREST)
+    counts = np.bincount(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).ravel(), minlength=256)
+    hist = counts.cumsum()
     n = hist[-1]
-    return Light(float(small.mean()), float(np.searchsorted(hist, 0.05 * n)), float(np.searchsorted(hist, 0.95 * n)))
+    mean = float(counts @ _LEVELS) / float(n)
+    return Light(mean, float(np.searchsorted(hist, 0.05 * n)), float(np.searchsorted(hist, 0.95 * n)))
 
 
+_LEVELS = np.arange(256, dtype=np.float64)
 _LUTS: dict[int, np.ndarray] = {}
 
 

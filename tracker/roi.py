@@ -57,6 +57,7 @@ class RoiOptions:
     follow_min_side: float = 5.0     # hand sizes: the smallest region when following hands
     follow_memory_s: float = 1.0     # hands seen this recently make the followed region
     full_frame_after_s: float = 0.5  # nothing found this long: take turns over the views (and halves of the back)
+    light_every: int = 3             # frames: the light is measured on one in this many
     tile_fraction: float = 0.6       # squares searched while lost: this much of the back box's longer side
     enhance: str = "gamma"           # tracker.light.for_detector mode (CLAHE measured worse); "none": as they are
     denoise: bool = True             # smooth dark frames before brightening (tracker.light.denoise_sigma)
@@ -64,6 +65,8 @@ class RoiOptions:
     def __post_init__(self) -> None:
         if not (1.0 <= self.min_zoom <= self.max_zoom):
             raise ValueError("need 1 <= min_zoom <= max_zoom")
+        if self.light_every < 1:
+            raise ValueError("light_every must be >= 1")
         if self.work_long_side < 64:
             raise ValueError("work_long_side must be >= 64")
         if self.enhance not in ("none", "gamma", "clahe", "gamma+clahe"):
@@ -117,6 +120,7 @@ class RegionDetector:
         self._box: Box | None = None       # the followed region
         self._recent: list[tuple[float, np.ndarray, np.ndarray, float]] = []  # t, lo, hi, size
         self._last_found = -np.inf
+        self._frames = 0
         self._turn = -1  # the first view taken while lost is the main one
         self.last_light: light_mod.Light | None = None
         self.last_region: Box | None = None   # the crop used for the last frame (None: full frame)
@@ -189,7 +193,11 @@ class RegionDetector:
     # -- detection ------------------------------------------------------------------------
     def detect(self, frame_bgr: np.ndarray, t: float) -> HandFrame:
         height, width = frame_bgr.shape[:2]
-        self.last_light = light_mod.measure(frame_bgr)
+        # Light changes slowly next to a frame period: measured on every few frames (it is a
+        # fixed cost on every frame of the live pipeline, bright or not).
+        if self.last_light is None or self._frames % self.o.light_every == 0:
+            self.last_light = light_mod.measure(frame_bgr)
+        self._frames += 1
         level, box = self._plan(width, height, t)
         det = self._dets.get(level)
         if det is None:
