@@ -98,6 +98,7 @@ def test_an_empty_crop_alternates_with_the_full_frame():
     for x0, y0, x1, y1 in squares:  # each inside the back's box, and smaller: more zoom
         assert back[0] <= x0 < x1 <= back[2] and back[1] <= y0 < y1 <= back[3]
         assert max(x1 - x0, y1 - y0) < max(back[2] - back[0], back[3] - back[1])
+    assert len(made) == 3  # the region, the full frame, and one for the squares
     det.close()
     assert all(m.closed for m in made)
 

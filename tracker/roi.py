@@ -11,12 +11,13 @@ crop's width). The crop stays put while the back does, so the detector's own vid
 would on the full frame. Without a back, the region follows the hands: the union of their recent
 boxes, expanded, moved only when a hand nears its edge (a moving crop confuses that tracking).
 
-When nothing is found for `full_frame_after_s`, the views take turns, each with its own
-detector: the back's region, the full frame (a hand outside the region, or a wrong region, is
-not missed for good) and four overlapping squares over the back, 0.6 of its longer side each (the
-palm detector, shown a region 8-14 palm widths across, fired far more often than on the whole
-back at 160-175 cm in dim light). A second zoom level that followed the hands once found was
-tried and measured worse: MediaPipe's frame-to-frame tracking loses hands in a moving crop.
+When nothing is found for `full_frame_after_s`, the views take turns: the back's region, the
+full frame (a hand outside the region, or a wrong region, is not missed for good) and four
+overlapping squares over the back, 0.6 of its longer side each (on tuning clips at 160-175 cm in
+dim light the palm detector, shown a region 8-14 palm widths across, fired far more often than
+on the whole back). The region and the full frame have a detector each, the squares share one.
+A second zoom level that followed the hands once found was tried and measured worse: MediaPipe's
+frame-to-frame tracking loses hands in a moving crop.
 When the region is nearly the whole frame (the near cameras of the bundled samples), the full
 frame is used as before, at no extra cost.
 
@@ -116,7 +117,10 @@ class RegionDetector:
         self.o = options or RoiOptions()
         self.spine = spine
         self.follow = follow
-        self._dets: dict[str, Detector] = {}   # one per view: "region", "full", "tile0".."tile3"
+        # One per view: "region", "full", and one shared by the squares ("tile0".."tile3"): a
+        # square is looked at only while nothing is found, when the palm detector runs on every
+        # frame anyway, so nothing is tracked from one square to the next (a detector costs ~35 MB).
+        self._dets: dict[str, Detector] = {}
         self._box: Box | None = None       # the followed region
         self._recent: list[tuple[float, np.ndarray, np.ndarray, float]] = []  # t, lo, hi, size
         self._last_found = -np.inf
@@ -199,9 +203,10 @@ class RegionDetector:
             self.last_light = light_mod.measure(frame_bgr)
         self._frames += 1
         level, box = self._plan(width, height, t)
-        det = self._dets.get(level)
+        key = "squares" if level.startswith("tile") else level
+        det = self._dets.get(key)
         if det is None:
-            det = self._dets[level] = self._make()
+            det = self._dets[key] = self._make()
         if box is not None:
             result = self._detect_crop(det, frame_bgr, box, t, width, height)
             self.crop_frames += 1
