@@ -57,7 +57,7 @@ class RoiOptions:
     follow_margin: float = 1.5       # hand sizes around the hands when following them
     follow_min_side: float = 5.0     # hand sizes: the smallest region when following hands
     follow_memory_s: float = 1.0     # hands seen this recently make the followed region
-    full_frame_after_s: float = 0.5  # nothing found this long: take turns over the views (and halves of the back)
+    full_frame_after_s: float = 0.5  # nothing found this long: the views take turns (and squares over the back)
     light_every: int = 3             # frames: the light is measured on one in this many
     tile_fraction: float = 0.6       # squares searched while lost: this much of the back box's longer side
     enhance: str = "gamma"           # tracker.light.for_detector mode (CLAHE measured worse); "none": as they are
@@ -170,8 +170,8 @@ class RegionDetector:
 
     def _plan(self, width: int, height: int, t: float) -> tuple[str, Box | None]:
         """Which image the detector sees this frame: (view, box); box None is the full frame.
-        Each view has its own detector, so frame-to-frame tracking never mixes two views.
-        Lost for a while: every view in turn, including squares over the back (more zoom)."""
+        The region and the full frame have a detector each, so frame-to-frame tracking never
+        mixes the two. Lost for a while: every view in turn, including squares over the back (more zoom)."""
         box = self._region(width, height)
         use_region = self._zoom(box, width, height) >= self.o.min_zoom and box != (0, 0, width, height)
         main: tuple[str, Box | None] = ("region", box) if use_region else ("full", None)
