@@ -85,10 +85,22 @@ def test_an_empty_crop_alternates_with_the_full_frame():
     made = []
     det = RegionDetector(lambda: made.append(Nothing()) or made[-1], SpinePoints((0.5, 0.4), (0.5, 0.6)))
     frame = np.full((480, 640, 3), 128, np.uint8)
+    regions = []
     for i in range(30):
         det.detect(frame, i / 30)
-    assert det.full_frames >= 10 and det.crop_frames >= 10
+        regions.append(det.last_region)
+    # Lost: the back's region, the full frame and four squares over the back take turns.
+    assert det.full_frames >= 4 and det.crop_frames >= 20
     assert any(s == frame.shape for m in made for s in m.shapes)
+    back = back_box(SpinePoints((0.5, 0.4), (0.5, 0.6)), 640, 480, RoiOptions())
+    squares = {r for r in regions if r is not None and r != back}
+    assert len(squares) == 4
+    for x0, y0, x1, y1 in squares:  # each inside the back's box, and smaller: more zoom
+        assert back[0] <= x0 < x1 <= back[2] and back[1] <= y0 < y1 <= back[3]
+        assert max(x1 - x0, y1 - y0) < max(back[2] - back[0], back[3] - back[1])
+    assert len(made) == 3  # the region, the full frame, and one for the squares
+    det.close()
+    assert all(m.closed for m in made)
 
 
 def test_the_callers_frame_is_never_changed():
@@ -113,6 +125,19 @@ def test_light_is_measured_and_dim_frames_are_enhanced_on_a_copy():
     out = light.for_detector(dim)
     assert out is not dim and light.measure(out).mean > 2 * ld.mean
     assert light.measure(dim).mean == ld.mean  # the input is untouched
+
+
+def test_dark_frames_are_smoothed_before_brightening():
+    """The gamma lifts sensor noise with the dark range; smoothing first keeps it down."""
+    rng = np.random.default_rng(3)
+    clean = np.full((240, 320, 3), 35, np.uint8)
+    noisy = np.clip(clean + rng.normal(0, 8, clean.shape), 0, 255).astype(np.uint8)
+    assert light.denoise_sigma(light.measure(noisy)) > 0
+    assert light.denoise_sigma(light.measure(np.full_like(clean, 120))) == 0
+    smooth = light.for_detector(noisy).astype(float)
+    rough = light.for_detector(noisy, denoise=False).astype(float)
+    assert smooth.mean() == pytest.approx(rough.mean(), rel=0.05)
+    assert smooth.std() < 0.6 * rough.std()
 
 
 # -- camera check -----------------------------------------------------------------------------
@@ -202,8 +227,22 @@ def test_region_and_light_find_the_hands_the_full_frame_misses():
     spine = SpinePoints(tuple(d["head"]), tuple(d["sacrum"]))
     bare = _found(HandDetector())
     product = _found(region_detector(None, spine))
-    assert (product > 0).mean() >= 0.75
-    assert (product > 0).mean() - (bare > 0).mean() >= 0.3
+    assert (product > 0).mean() >= 0.90  # measured 0.95 (bare: 0.20)
+    assert (product > 0).mean() - (bare > 0).mean() >= 0.5
+
+
+def test_smoothing_dark_frames_before_brightening_finds_more_hands():
+    """The same sample without the smoothing before the gamma: measured 78% against 95%."""
+    import json
+
+    from tracker.hands import HandDetector
+
+    d = json.loads(DIM.with_name("dim_distant.spine.json").read_text())
+    spine = SpinePoints(tuple(d["head"]), tuple(d["sacrum"]))
+    rough = _found(RegionDetector(HandDetector, spine, RoiOptions(denoise=False)))
+    smooth = _found(RegionDetector(HandDetector, spine))
+    assert (smooth > 0).mean() - (rough > 0).mean() >= 0.08
+    assert (smooth > 1).mean() > (rough > 1).mean()
 
 
 def test_cli_summary_shows_the_camera_check(tmp_path):

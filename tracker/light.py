@@ -37,13 +37,19 @@ class Light:
 
 
 def measure(frame_bgr: np.ndarray) -> Light:
-    """Luma statistics on a 4x subsampled grey image (a fraction of a millisecond)."""
-    small = cv2.cvtColor(frame_bgr[::4, ::4], cv2.COLOR_BGR2GRAY)
-    hist = np.bincount(small.ravel(), minlength=256).cumsum()
+    """Luma statistics on an 8x subsampled grey image (80x60 at 640x480, under 0.1 ms: it runs on
+    every frame of the live pipeline). Nearest-neighbour resizing, since OpenCV copies a strided
+    view before converting it; the mean comes from the histogram."""
+    h, w = frame_bgr.shape[:2]
+    small = cv2.resize(frame_bgr, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_NEAREST)
+    counts = np.bincount(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).ravel(), minlength=256)
+    hist = counts.cumsum()
     n = hist[-1]
-    return Light(float(small.mean()), float(np.searchsorted(hist, 0.05 * n)), float(np.searchsorted(hist, 0.95 * n)))
+    mean = float(counts @ _LEVELS) / float(n)
+    return Light(mean, float(np.searchsorted(hist, 0.05 * n)), float(np.searchsorted(hist, 0.95 * n)))
 
 
+_LEVELS = np.arange(256, dtype=np.float64)
 _LUTS: dict[int, np.ndarray] = {}
 
 
@@ -58,12 +64,28 @@ def _gamma_lut(mean: float) -> np.ndarray:
     return lut
 
 
-def for_detector(frame_bgr: np.ndarray, light: Light | None = None, mode: str = "gamma") -> np.ndarray:
+def denoise_sigma(light: Light) -> float:
+    """Gaussian sigma (px of the camera's frame) to smooth a dim frame with before brightening:
+    the webcam's gain makes sensor noise grow as light falls, and a gamma that lifts the dark
+    range lifts that noise with it. On the rendered tuning clips at brightness 0.33-0.40 and
+    170 cm, the palm detector on a crop around the hands fired in 0-10% of frames after the gamma
+    alone and in 26-100% with this smoothing first (raw, unbrightened: 0-23%)."""
+    if light.mean >= DARK_MEAN:
+        return 0.0
+    return 1.0 if light.mean < 60.0 else 0.7
+
+
+def for_detector(frame_bgr: np.ndarray, light: Light | None = None, mode: str = "gamma",
+                 denoise: bool = True) -> np.ndarray:
     """The image the detector should see: `frame_bgr` itself when the light is fine, else an
-    enhanced copy. mode: "gamma", "clahe" or "gamma+clahe" (compared in the README)."""
+    enhanced copy (smoothed first when dark, see `denoise_sigma`). `light` may be measured on a
+    larger image than `frame_bgr` (a crop of it). mode: "gamma", "clahe" or "gamma+clahe"."""
     light = light or measure(frame_bgr)
     if not light.dim or mode == "none":
         return frame_bgr
+    sigma = denoise_sigma(light) if denoise else 0.0
+    if sigma > 0:
+        frame_bgr = cv2.GaussianBlur(frame_bgr, (5, 5), sigma)
     lab = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2LAB)
     l_chan = lab[:, :, 0]
     if "gamma" in mode:

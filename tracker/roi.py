@@ -11,8 +11,13 @@ crop's width). The crop stays put while the back does, so the detector's own vid
 would on the full frame. Without a back, the region follows the hands: the union of their recent
 boxes, expanded, moved only when a hand nears its edge (a moving crop confuses that tracking).
 
-When the crop finds no hand for `full_frame_after_s`, every other frame goes to a full-frame
-detector instead, so a hand outside the region (or a wrong region) is not missed for good.
+When nothing is found for `full_frame_after_s`, the views take turns: the back's region, the
+full frame (a hand outside the region, or a wrong region, is not missed for good) and four
+overlapping squares over the back, 0.6 of its longer side each (on tuning clips at 160-175 cm in
+dim light the palm detector, shown a region 8-14 palm widths across, fired far more often than
+on the whole back). The region and the full frame have a detector each, the squares share one.
+A second zoom level that followed the hands once found was tried and measured worse: MediaPipe's
+frame-to-frame tracking loses hands in a moving crop.
 When the region is nearly the whole frame (the near cameras of the bundled samples), the full
 frame is used as before, at no extra cost.
 
@@ -52,12 +57,17 @@ class RoiOptions:
     follow_margin: float = 1.5       # hand sizes around the hands when following them
     follow_min_side: float = 5.0     # hand sizes: the smallest region when following hands
     follow_memory_s: float = 1.0     # hands seen this recently make the followed region
-    full_frame_after_s: float = 0.5  # crop empty this long: alternate with the full frame
+    full_frame_after_s: float = 0.5  # nothing found this long: the views take turns (and squares over the back)
+    light_every: int = 3             # frames: the light is measured on one in this many
+    tile_fraction: float = 0.6       # squares searched while lost: this much of the back box's longer side
     enhance: str = "gamma"           # tracker.light.for_detector mode (CLAHE measured worse); "none": as they are
+    denoise: bool = True             # smooth dark frames before brightening (tracker.light.denoise_sigma)
 
     def __post_init__(self) -> None:
         if not (1.0 <= self.min_zoom <= self.max_zoom):
             raise ValueError("need 1 <= min_zoom <= max_zoom")
+        if self.light_every < 1:
+            raise ValueError("light_every must be >= 1")
         if self.work_long_side < 64:
             raise ValueError("work_long_side must be >= 64")
         if self.enhance not in ("none", "gamma", "clahe", "gamma+clahe"):
@@ -107,22 +117,26 @@ class RegionDetector:
         self.o = options or RoiOptions()
         self.spine = spine
         self.follow = follow
-        self._crop_det: Detector | None = None
-        self._full_det: Detector | None = None
+        # One per view: "region", "full", and one shared by the squares ("tile0".."tile3"): a
+        # square is looked at only while nothing is found, when the palm detector runs on every
+        # frame anyway, so nothing is tracked from one square to the next (a detector costs ~35 MB).
+        self._dets: dict[str, Detector] = {}
         self._box: Box | None = None       # the followed region
         self._recent: list[tuple[float, np.ndarray, np.ndarray, float]] = []  # t, lo, hi, size
         self._last_found = -np.inf
-        self._turn = 0
+        self._frames = 0
+        self._turn = -1  # the first view taken while lost is the main one
         self.last_light: light_mod.Light | None = None
         self.last_region: Box | None = None   # the crop used for the last frame (None: full frame)
+        self.last_level = ""                  # which view: "region", "full", "tile0".."tile3"
         self.crop_frames = 0
         self.full_frames = 0
 
     # -- regions --------------------------------------------------------------------------
-    def _region(self, width: int, height: int) -> Box | None:
-        if self.spine is not None:
-            return back_box(self.spine, width, height, self.o)
-        if not self.follow or not self._recent:
+    def _follow_box(self, width: int, height: int) -> Box | None:
+        """The union of the hands' recent boxes, expanded; kept while the hands stay well inside
+        it (a moving crop makes the detector's frame-to-frame tracking look in the wrong place)."""
+        if not self._recent:
             return None
         lo = np.min([r[1] for r in self._recent], axis=0)
         hi = np.max([r[2] for r in self._recent], axis=0)
@@ -141,30 +155,66 @@ class RegionDetector:
         self._box = (max(x0, 0), max(y0, 0), min(x1, width), min(y1, height))
         return self._box
 
+    def _region(self, width: int, height: int) -> Box | None:
+        """The region when hands are being found: the back; without a back, the hands' region."""
+        if self.spine is not None:
+            return back_box(self.spine, width, height, self.o)
+        if not self.follow:
+            return None
+        return self._follow_box(width, height)
+
+    def _zoom(self, box: Box | None, width: int, height: int) -> float:
+        if box is None or box[2] - box[0] < 16 or box[3] - box[1] < 16:
+            return 0.0
+        return max(width, height) / max(box[2] - box[0], box[3] - box[1])
+
+    def _plan(self, width: int, height: int, t: float) -> tuple[str, Box | None]:
+        """Which image the detector sees this frame: (view, box); box None is the full frame.
+        The region and the full frame have a detector each, so frame-to-frame tracking never
+        mixes the two. Lost for a while: every view in turn, including squares over the back (more zoom)."""
+        box = self._region(width, height)
+        use_region = self._zoom(box, width, height) >= self.o.min_zoom and box != (0, 0, width, height)
+        main: tuple[str, Box | None] = ("region", box) if use_region else ("full", None)
+        if t - self._last_found <= self.o.full_frame_after_s:
+            return main
+        views = [main]
+        if use_region:
+            views.append(("full", None))
+            if self.spine is not None and box is not None:
+                views.extend(self._tiles(box))
+        self._turn = (self._turn + 1) % len(views)
+        return views[self._turn]
+
+    def _tiles(self, box: Box) -> list[tuple[str, Box]]:
+        """Overlapping squares over the back's box, `tile_fraction` of its longer side each."""
+        x0, y0, x1, y1 = box
+        side = int(round(self.o.tile_fraction * max(x1 - x0, y1 - y0)))
+        xs = sorted({x0, max(x0, x1 - side)})
+        ys = sorted({y0, max(y0, y1 - side)})
+        return [(f"tile{i}", (x, y, min(x + side, x1), min(y + side, y1)))
+                for i, (x, y) in enumerate((x, y) for y in ys for x in xs)]
+
     # -- detection ------------------------------------------------------------------------
     def detect(self, frame_bgr: np.ndarray, t: float) -> HandFrame:
         height, width = frame_bgr.shape[:2]
-        self.last_light = light_mod.measure(frame_bgr)
-        image = light_mod.for_detector(frame_bgr, self.last_light, self.o.enhance)
-        box = self._region(width, height)
-        zoom = 0.0
-        if box is not None and box[2] - box[0] >= 16 and box[3] - box[1] >= 16:
-            zoom = max(width, height) / max(box[2] - box[0], box[3] - box[1])
-        use_crop = zoom >= self.o.min_zoom and box is not None and box != (0, 0, width, height)
-        if use_crop and t - self._last_found > self.o.full_frame_after_s:
-            self._turn ^= 1
-            use_crop = self._turn == 1  # the crop first
-        if use_crop:
-            assert box is not None
-            result = self._detect_crop(image, box, t, width, height)
-            self.last_region = box
+        # Light changes slowly next to a frame period: measured on every few frames (it is a
+        # fixed cost on every frame of the live pipeline, bright or not).
+        if self.last_light is None or self._frames % self.o.light_every == 0:
+            self.last_light = light_mod.measure(frame_bgr)
+        self._frames += 1
+        level, box = self._plan(width, height, t)
+        key = "squares" if level.startswith("tile") else level
+        det = self._dets.get(key)
+        if det is None:
+            det = self._dets[key] = self._make()
+        if box is not None:
+            result = self._detect_crop(det, frame_bgr, box, t, width, height)
             self.crop_frames += 1
         else:
-            if self._full_det is None:
-                self._full_det = self._make()
-            result = self._full_det.detect(image, t)
-            self.last_region = None
+            result = det.detect(self._enhanced(frame_bgr), t)
             self.full_frames += 1
+        self.last_region = box
+        self.last_level = level
         if result.hands:
             self._last_found = t
             for h in result.hands:
@@ -173,16 +223,15 @@ class RegionDetector:
         self._recent = [r for r in self._recent if t - r[0] <= self.o.follow_memory_s]
         return result
 
-    def _detect_crop(self, image: np.ndarray, box: Box, t: float, width: int, height: int) -> HandFrame:
+    def _detect_crop(self, det: Detector, image: np.ndarray, box: Box, t: float, width: int, height: int) -> HandFrame:
         x0, y0, x1, y1 = box
         bw, bh = x1 - x0, y1 - y0
         scale = min(self.o.work_long_side / max(bw, bh), self.o.max_zoom)
-        crop = image[y0:y1, x0:x1]
+        # Enhanced after cropping: the same light (measured on the whole frame), less work.
+        crop = self._enhanced(image[y0:y1, x0:x1])
         size = (max(1, int(round(bw * scale))), max(1, int(round(bh * scale))))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
-        if self._crop_det is None:
-            self._crop_det = self._make()
-        found = self._crop_det.detect(crop, t)
+        found = det.detect(crop, t)
         hands = []
         for h in found.hands:
             lm = h.landmarks.copy()
@@ -192,11 +241,13 @@ class RegionDetector:
             hands.append(Hand(lm, h.handedness, h.score))
         return HandFrame(found.t, hands)
 
+    def _enhanced(self, image: np.ndarray) -> np.ndarray:
+        return light_mod.for_detector(image, self.last_light, self.o.enhance, self.o.denoise)
+
     def close(self) -> None:
-        for det in (self._crop_det, self._full_det):
-            if det is not None:
-                det.close()
-        self._crop_det = self._full_det = None
+        for det in self._dets.values():
+            det.close()
+        self._dets = {}
 
     def __enter__(self) -> "RegionDetector":
         return self
