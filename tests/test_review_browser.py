@@ -20,7 +20,7 @@ def _seconds(when: str) -> int:
 
 
 def test_review_moments_jump_the_video_and_the_session_reaches_progress(server):  # noqa: F811 (the fixture)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     url, home = server
     shots = os.environ.get("MASSAGE_COACH_SCREENSHOTS")
@@ -57,7 +57,11 @@ def test_review_moments_jump_the_video_and_the_session_reaches_progress(server):
                                    arg=_seconds(when), timeout=20_000)
             assert _seconds(when) != before
             # The coverage map: one chart per technique done, drawn.
-            page.get_by_text("Where the hands worked").scroll_into_view_if_needed()
+            # After the click's rerun Streamlit may show the old section beside the new one for a
+            # moment: wait until one is left (expect retries; count() does not wait).
+            coverage = page.get_by_text("Where the hands worked")
+            expect(coverage).to_have_count(1, timeout=30_000)
+            coverage.scroll_into_view_if_needed()
             charts = page.locator('[data-testid="stVegaLiteChart"]')
             assert charts.count() >= 1 + 3  # the timeline and the three techniques of the mini session
             page.wait_for_function("() => document.querySelectorAll('[data-testid=stVegaLiteChart] canvas,"
@@ -74,6 +78,7 @@ def test_review_moments_jump_the_video_and_the_session_reaches_progress(server):
             page.get_by_text("Minutes per technique").wait_for(timeout=30_000)
             page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(timeout=30_000)
             assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 2
-            assert page.get_by_text("Delete a session").count() == 1
+            # The section comes after the charts; under load it arrives later than they do.
+            expect(page.get_by_text("Delete a session")).to_have_count(1, timeout=30_000)
         finally:
             browser.close()
