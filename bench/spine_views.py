@@ -20,6 +20,7 @@ import numpy as np
 from feedback.spine_auto import CONFIRM_AT, ConfidenceModel, fuse, model
 from feedback.spine_from_hands import estimate_from_hands
 from feedback.spine_score import score_line
+from tracker.filestore import write_text
 from tracker.trackfile import read_track
 from tracker.types import SpinePoints
 
@@ -33,7 +34,7 @@ def image_evidence(views: list[Path], cache: Path) -> dict:
     if todo:
         import cv2
 
-        from feedback.spine_from_image import spine_from_outline, spine_from_pose
+        from tracker.spine_image import spine_from_outline, spine_from_pose
         from tracker.body import BodyMask, PoseModel
 
         with PoseModel() as pose, BodyMask() as mask:
@@ -118,6 +119,15 @@ def reliability(rs: list[dict]) -> str:
     return "\n".join(out)
 
 
+def write_weights(m: ConfidenceModel) -> None:
+    """The fitted weights as the analysis core's code (feedback/spine_confidence.py), atomically."""
+    import feedback.spine_confidence as target
+
+    head = target.__doc__.strip()
+    body = "".join(f"    {k!r}: {v!r},\n" for k, v in m.weights.items()).replace("'", '"')
+    write_text(Path(target.__file__), f'"""{head}"""\n\nWEIGHTS = {{\n{body}}}\n')
+
+
 def main(argv: list[str]) -> int:
     cmd, root = argv[0], Path(argv[1])
     if cmd == "fit":
@@ -131,7 +141,7 @@ def main(argv: list[str]) -> int:
         feats = [a.features for a, _ in fused + alone]
         good = [g for _, g in fused + alone]
         m = ConfidenceModel.fit(feats, good)
-        m.save()
+        write_weights(m)
         print(json.dumps(m.weights, indent=1))
         for name in sets:
             part = evaluate([r for r in rs if r["set"] == name], m)

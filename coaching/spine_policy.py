@@ -183,10 +183,10 @@ def auto_spine(width: int, height: int, stills: Iterable[np.ndarray] | None = No
 
 
 def body_evidence(stills: list[np.ndarray]):
-    """(pose, outline) evidence (feedback.spine_from_image) from stills; (None, None) without."""
+    """(pose, outline) evidence (tracker.spine_image) from stills; (None, None) without."""
     if not stills:
         return None, None
-    from feedback.spine_from_image import spine_from_outline, spine_from_pose
+    from tracker.spine_image import spine_from_outline, spine_from_pose
     from tracker.body import BodyMask, PoseModel
 
     with PoseModel() as model:

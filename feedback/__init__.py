@@ -2,7 +2,7 @@
 
 Plain numpy: no OpenCV, no files, no Streamlit. MediaPipe and video stay in `tracker`; drawing in
 `drawing`; the session's wiring, the stores (calibration, history) and the command line in
-`coaching`. (The automatic spine line's image evidence, spine_from_image.py, still uses OpenCV.)"""
+`coaching`; the spine line's image evidence (OpenCV on stills) in `tracker.spine_image`."""
 from .analyzer import AnalyzerOptions, FrameResult, HandState, SessionAnalyzer
 from .report import SessionReport
 from .spine import SpineError, SpineLine

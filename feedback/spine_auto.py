@@ -4,8 +4,8 @@ other, with a confidence that means what it says.
 Sources of evidence (each a small estimator returning a line and its features):
 - hands (feedback.spine_from_hands): once the massage runs, the midline between the two hands
   and the direction of the pressing glides; the most precise once there are strokes;
-- pose (feedback.spine_from_image.spine_from_pose): MediaPipe Pose on turned stills;
-- outline (feedback.spine_from_image.spine_from_outline): the body mask's long axis.
+- pose (tracker.spine_image.spine_from_pose): MediaPipe Pose on turned stills;
+- outline (tracker.spine_image.spine_from_outline): the body mask's long axis.
 
 `fuse` takes the hands' line when there is one (its head end from the glides, or from the pose
 when the glides do not say and the pose agrees with the line), else the pose's. Its confidence
@@ -17,22 +17,19 @@ confirm it or set it by hand.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from tracker.types import SpinePoints
+from tracker.types import ImageEvidence, SpinePoints
 
 from .spine_from_hands import HandsEvidence
-from .spine_from_image import ImageEvidence
+from .spine_confidence import WEIGHTS
 
 CONFIRM_AT = 0.9   # at or above: the line is given as found; below: the user is asked
 HEAD_FROM_HANDS = 0.5  # a glide vote clearer than this decides the head end by itself
 POSE_HEAD_AGREE = 0.25  # else the pose does, if this share of the turned stills agree on it
 AGREE_DEG = 25.0
-MODEL_PATH = Path(__file__).with_name("spine_confidence.json")
 
 FEATURES = ("bias", "hands", "straightness", "pairs", "head_votes", "head_score", "pose", "pose_agree",
             "pose_axis_cos", "pose_head", "outline_axis_cos", "disagree", "head_conflict", "hands_axis_off",
@@ -163,21 +160,12 @@ class ConfidenceModel:
                 break
         return cls(dict(zip(FEATURES, w.tolist())))
 
-    def save(self, path: Path = MODEL_PATH) -> None:
-        path.write_text(json.dumps({"features": list(FEATURES), "weights": self.weights}, indent=1) + "\n")
 
-    @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> "ConfidenceModel":
-        return cls(json.loads(path.read_text())["weights"])
-
-
-_MODEL: ConfidenceModel | None = None
+_MODEL = ConfidenceModel(WEIGHTS)
 
 
 def model() -> ConfidenceModel:
-    global _MODEL
-    if _MODEL is None:
-        _MODEL = ConfidenceModel.load()
+    """The fitted model (feedback/spine_confidence.py)."""
     return _MODEL
 
 

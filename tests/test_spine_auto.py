@@ -8,7 +8,7 @@ import pytest
 
 from feedback.spine_auto import CONFIRM_AT, FEATURES, ConfidenceModel, SpineRefiner, fuse
 from feedback.spine_from_hands import estimate_from_hands
-from feedback.spine_from_image import ImageEvidence, outline_axis, rotate, spine_from_pose, unrotate
+from tracker.spine_image import ImageEvidence, outline_axis, rotate, spine_from_pose, unrotate
 from feedback.spine_score import score_line
 from studio.session import Segment, random_rig, simulate
 from tracker.body import Torso

@@ -4,7 +4,7 @@ segmentation (a person-vs-background mask), each behind one small class.
 Both run on the Tasks API with models from the mediapipe 0.10.21 wheel (tracker/models.py): the
 full pose model (PoseLandmarker) and the selfie-segmentation model (ImageSegmenter). Results are
 in the image's own normalised coordinates; turning the image (the person lying across the
-picture) is the caller's business (feedback.spine_from_image).
+picture) is the caller's business (tracker.spine_image).
 """
 from __future__ import annotations
 

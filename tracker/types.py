@@ -56,3 +56,13 @@ class TrackHeader:
     height: int
     fps: float
     spine: SpinePoints | None = None
+
+
+@dataclass(frozen=True)
+class ImageEvidence:
+    """A spine line seen in still pictures (tracker.spine_image), with the features the
+    automatic line's confidence uses; `points` is None when nothing was found."""
+
+    points: SpinePoints | None
+    source: str                          # "pose" or "outline"
+    features: dict = field(default_factory=dict)

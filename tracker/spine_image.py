@@ -10,17 +10,18 @@ Two kinds of evidence, each from a few stills spread over the session:
   moments, the head end by where the mask is narrower (neck and head against the shoulders'
   width), measured along the axis.
 
-Pure numpy over the models' outputs; the models themselves live in tracker/body.py.
+Image work at the tracker's edge (OpenCV on the pictures and the models' outputs); the models
+themselves live in tracker/body.py. What it returns, ImageEvidence, is a plain type the analysis
+core fuses (feedback.spine_auto).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Sequence
 
 import cv2
 import numpy as np
 
-from tracker.types import SpinePoints
+from .types import ImageEvidence, SpinePoints
 
 _ROTATIONS = (None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)
 
@@ -30,13 +31,6 @@ _ROTATIONS = (None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNT
 POSE_NECK, POSE_SACRUM = 1.11, -0.02
 MIN_VISIBILITY = 0.5
 AGREE_DEG = 20.0
-
-
-@dataclass(frozen=True)
-class ImageEvidence:
-    points: SpinePoints | None
-    source: str
-    features: dict = field(default_factory=dict)
 
 
 def unrotate(p: np.ndarray, k: int) -> np.ndarray:
