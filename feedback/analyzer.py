@@ -23,9 +23,10 @@ from tracker.types import FINGERTIPS, HandFrame
 from . import guide
 from .camera_check import CameraWatch, check, palm_widths_px
 from .labels import Label
-from .report import SessionReport, label_spans, summarise
+from .report import SessionReport, label_spans, spine_record, summarise
 from .safety import SafetyParams, SpineGuard
 from .spine import SpineLine
+from .summary import CameraNotes, SpineChange
 from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands, same_stroke
 from .technique import ClassifierParams, HandWindow, PairWindow, combine, pair_features, window_features
 from .tracks import ACROSS, ALONG, BRIDGE_GAP_S, SIZE, Y, HandSample, HandTracks
@@ -347,7 +348,7 @@ class SessionAnalyzer:
         self.guard.close(self._t[-1] if self._t else 0.0)
         report = self._report_now(list(self.guard.events))
         figures = self.camera.figures((tuple(self.spine.head), tuple(self.spine.sacrum)))
-        report.summary["camera"] = {"figures": figures.to_dict(), "problems": [p.to_dict() for p in check(figures)]}
+        report.summary = replace(report.summary, camera=CameraNotes(figures, tuple(check(figures))))
         for a in (report.t, report.labels, report.over_spine):
             a.setflags(write=False)  # handed out: the same report on every finish()
         self._report = report
@@ -421,7 +422,7 @@ class SessionAnalyzer:
 def join_segments(analyzers: list[SessionAnalyzer]) -> SessionReport:
     """One report over consecutive analyzers of one session, each on its own spine line (the
     line was changed between them): every frame, stroke and spine event of every part, the
-    summary over all of them, and `summary["spine"]["changes"]` saying when each line began.
+    summary over all of them, and `summary.spine.changes` saying when each line began.
     The camera check is the session's (the parts share one CameraWatch)."""
     reports = [a.finish() for a in analyzers]
     if len(reports) == 1:
@@ -433,13 +434,10 @@ def join_segments(analyzers: list[SessionAnalyzer]) -> SessionReport:
     strokes = sorted((s for r in reports for s in r.strokes), key=lambda s: s.start)
     events = [e for r in reports for e in r.spine_events]
     last = analyzers[-1].spine
-    report = summarise(t, labels, over, nhands, strokes, events, last)
-    report.summary["spine"]["changes"] = [
-        {"t": round(float(r.t[0]), 3) if len(r.t) else None, "head": list(a.spine.head),
-         "sacrum": list(a.spine.sacrum), "source": a.spine.source, "confidence": round(a.spine.confidence, 3)}
-        for a, r in zip(analyzers, reports)]
-    report.summary["camera"] = reports[-1].summary["camera"]
-    return report
+    changes = tuple(SpineChange(round(float(r.t[0]), 3) if len(r.t) else None, spine_record(a.spine))
+                    for a, r in zip(analyzers, reports))
+    return summarise(t, labels, over, nhands, strokes, events, last, camera=reports[-1].summary.camera,
+                     changes=changes)
 
 
 def count_passes(along: np.ndarray, min_run: float = 0.3, deadband: float = 0.08) -> int:

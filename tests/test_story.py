@@ -119,7 +119,7 @@ def test_coverage_of_the_mini_session_on_real_pixels(analysed):
     assert set(cov.seconds) == {"effleurage", "petrissage", "tapotement"}
     total = sum(g.sum() for g in cov.seconds.values())
     # Hand-seconds: about two hands over the worked minute (some frames miss a hand).
-    assert 40 < total < 2 * result.report.summary["duration_s"]
+    assert 40 < total < 2 * result.report.summary.duration_s
     # The rendered effleurage glides run sacrum to neck on both sides of the spine.
     eff = cov.zone_seconds["effleurage"]
     for side in ("left", "right"):
