@@ -22,7 +22,7 @@ from tracker.types import FINGERTIPS, HandFrame
 
 from . import guide
 from .camera_check import CameraWatch, check, palm_widths_px
-from .labels import Label
+from .labels import HAND_SIDES, HandSide, Label, side_of
 from .report import SessionReport, label_spans, spine_record, summarise
 from .safety import SafetyParams, SpineGuard
 from .spine import SpineLine
@@ -57,7 +57,7 @@ class AnalyzerOptions:
 @dataclass(frozen=True)
 class HandState:
     slot: int
-    side: str          # "left" or "right" of the spine (the person's sides)
+    side: HandSide     # "left" or "right" of the spine (the person's sides)
     x: float           # palm centre, normalised image coordinates
     y: float
     along: float
@@ -102,6 +102,7 @@ class SessionAnalyzer:
         self._t = array("d")
         self._over = bytearray()
         self._nhands = bytearray()
+        self._sides = bytearray()  # per frame, each slot's side: 0 unseen, 1 left, 2 right (slot 1 << 2)
         self._dec_t = array("d")
         self._dec_label = bytearray()
         self._dec_feats = array("f")  # per decision, per hand (_FEATS): label code, radius, tempo, tap rate, along
@@ -175,7 +176,7 @@ class SessionAnalyzer:
         states = []
         ended = None
         for slot, s in assigned:
-            side = "right" if s.across >= 0 else "left"
+            side = side_of(s.across)
             self._slot_side[slot] = side
             states.append(HandState(slot, side, s.x / self.spine.width, s.y / self.spine.height, s.along,
                                     s.across, s.spine_dist))
@@ -210,6 +211,7 @@ class SessionAnalyzer:
         self._t.append(t)
         self._over.append(over)
         self._nhands.append(min(len(states), 255))
+        self._sides.append(sum((1 + HAND_SIDES.index(st.side)) << (2 * st.slot) for st in states if st.slot in (0, 1)))
         # A copy of the glide: the live judge may still re-judge it when the other hand's glide ends,
         # and a result once handed out does not change.
         return FrameResult(t, self.live_label, over, tuple(states),
@@ -377,8 +379,23 @@ class SessionAnalyzer:
         mark_returns(glides, self.o.strokes)
         strokes = merge_hands(glides, self.o.strokes) + self._technique_spans(t, labels)
         strokes.sort(key=lambda s: s.start)
+        events = [self._named(e, t) for e in events]
         return summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
                          np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes, events, self.spine)
+
+    def _side(self, slot: int, a: int, b: int) -> HandSide | None:
+        """The side of the spine hand `slot` was on most in frames [a, b) (None: not seen)."""
+        codes = (np.frombuffer(self._sides, dtype=np.uint8)[a:b] >> (2 * slot)) & 3
+        codes = codes[codes > 0]
+        return HAND_SIDES[int(np.bincount(codes, minlength=3)[1:].argmax())] if len(codes) else None
+
+    def _named(self, e, t: np.ndarray):
+        """A spine event with its hands named by the side each came from (the second before it
+        began: over the spine the side flips from frame to frame), one entry a hand."""
+        b = max(int(np.searchsorted(t, e.start)), 1)
+        a = min(int(np.searchsorted(t, e.start - 1.0)), b - 1)
+        sides = [self._side(int(h.split()[-1]) - 1, a, b) if str(h).startswith("hand ") else h for h in e.hands]
+        return replace(e, hands=sorted(s for s in sides if s is not None))
 
     def _moves_are_not_effleurage(self, t: np.ndarray, labels: np.ndarray) -> None:
         """Effleurage is repeated glides, a glide up and the way back ("Repeat this technique"):
@@ -405,7 +422,9 @@ class SessionAnalyzer:
                     continue
                 f = feats[(dec_t >= start) & (dec_t <= end)]
                 mine = f[..., 0] == code  # (decisions, hands) that were doing this technique
-                hands = ["both"] if mine.any(axis=0).all() else ["one hand"]
+                doing = mine.any(axis=0)
+                slots = [0, 1] if doing.all() else [int(doing.argmax())] if doing.any() else []
+                hands = sorted(s for s in (self._side(k, a, b) for k in slots) if s is not None)
                 s = Stroke(name, start, end, hands=hands)
                 if mine.any() and name == "petrissage":
                     s.radius = float(np.median(f[..., 1][mine]))
@@ -413,7 +432,8 @@ class SessionAnalyzer:
                 if mine.any() and name == "tapotement":
                     s.rate_hz = float(np.median(f[..., 3][mine]))
                 if name in ("lifting", "fanning", "twist"):
-                    s.hands = ["both"] if name == "twist" else s.hands
+                    # Twisting hands slide past each other across the spine: one from each side.
+                    s.hands = list(HAND_SIDES) if name == "twist" else s.hands
                     s.passes = count_passes(np.where(f[..., 0] >= 0, f[..., 4], np.nan))
                 out.append(s)
         return out

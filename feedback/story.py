@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import guide
+from .labels import hands_text
 from .report import frame_durations, label_spans
 
 
@@ -57,8 +58,7 @@ class Moment:
 
 
 def _who(hands) -> str:
-    n = len(hands or ())
-    return "both hands" if n >= 2 else "a hand"
+    return hands_text(hands) or ("both hands" if len(hands or ()) >= 2 else "a hand")
 
 
 def spine_moments(report) -> list[Moment]:
@@ -93,17 +93,18 @@ def stroke_moments(report) -> list[Moment]:
                               else "warn", f"Effleurage: {what}"))
         elif s.type == "petrissage":
             extra = f", {s.tempo_hz * 60:.0f} circles a minute" if s.tempo_hz else ""
-            out.append(Moment(s.start, s.end, "stroke", "info", f"Petrissage, {_bout_hands(s)}{extra}"))
+            out.append(Moment(s.start, s.end, "stroke", "info", f"Petrissage{_bout_hands(s)}{extra}"))
         elif s.type == "tapotement":
             extra = f", {s.rate_hz:.1f} taps a second" if s.rate_hz else ""
-            out.append(Moment(s.start, s.end, "stroke", "info", f"Tapotement, {_bout_hands(s)}{extra}"))
+            out.append(Moment(s.start, s.end, "stroke", "info", f"Tapotement{_bout_hands(s)}{extra}"))
         else:
             out.append(Moment(s.start, s.end, "stroke", "info", s.type.capitalize()))
     return out
 
 
 def _bout_hands(s) -> str:
-    return "both hands" if "both" in (s.hands or []) else "one hand"
+    words = hands_text(s.hands)
+    return f", {words}" if words else ""
 
 
 def cue_moments(cues) -> list[Moment]:

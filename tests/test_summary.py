@@ -172,3 +172,39 @@ def test_the_summary_is_frozen():
         s.against_guide["effleurage"] = None
     assert s.seconds("effleurage") == s.seconds_per_label["effleurage"] > 0
     assert s.seconds("not a label") == 0.0
+
+
+# -- one way to name a hand: the side of the person's spine ------------------------------------
+
+def test_hands_are_named_by_their_side_of_the_spine_in_words():
+    from feedback.labels import hands_text
+
+    assert hands_text(["left"]) == "left-side hand"
+    assert hands_text(["left", "right"]) == "both hands (one each side)"
+    assert hands_text(["right", "right"]) == "both hands (right side)"
+    assert hands_text([]) == hands_text(None) == ""
+
+
+def test_the_strokes_table_names_every_hand_by_the_side_it_worked_on():
+    from views.widgets import strokes_frame
+
+    sim, spine = simulated(SCRIPTS[0][0], 3)
+    an = SessionAnalyzer(spine)
+    seen: dict[int, list[tuple[float, str]]] = {0: [], 1: []}
+    for f in sim.frames:
+        for h in an.push(f).hands:
+            seen[h.slot].append((f.t, h.side))
+    rep = an.finish()
+    kinds = {s.type for s in rep.strokes}
+    assert {"effleurage", "petrissage", "tapotement"} <= kinds
+    for s in rep.strokes:
+        assert s.hands and set(s.hands) <= {"left", "right"}, (s.type, s.hands)
+    # A single hand's glide carries the side that hand was on during it (the live view's side).
+    for g in (s for s in rep.strokes if s.type == "effleurage" and len(s.hands) == 1):
+        sides = [side for t, side in seen[g.slot] if g.start <= t <= g.end]
+        assert g.hands == [max(set(sides), key=sides.count)]
+    column = strokes_frame(rep)["Hands"].tolist()
+    words = {"left-side hand", "right-side hand", "both hands (one each side)", "both hands (left side)",
+             "both hands (right side)"}
+    assert column and set(column) <= words, set(column) - words
+    assert not any(w in " ".join(column) for w in ("hand 1", "hand 2", "one hand", "Left", "Right"))

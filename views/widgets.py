@@ -13,6 +13,7 @@ import streamlit as st
 from feedback import guide
 from drawing.colors import SEVERITY_COLORS, TECHNIQUE_COLORS
 from feedback.report import SessionReport, label_spans
+from feedback.labels import hands_text
 from feedback.summary import AgainstGuide, Summary
 
 from .checklist import GUIDE_DONE_KEY
@@ -185,7 +186,7 @@ def strokes_frame(report: SessionReport) -> pd.DataFrame:
     rows = []
     for s in report.strokes:
         d = s.to_dict()
-        d["hands"] = ", ".join(d.get("hands") or [])
+        d["hands"] = hands_text(d.get("hands"))
         rows.append({label: d.get(k) for k, label in STROKE_COLUMNS.items()})
     df = pd.DataFrame(rows, columns=list(STROKE_COLUMNS.values()))
     return df.dropna(axis=1, how="all")
