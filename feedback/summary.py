@@ -7,16 +7,38 @@ keys, in the same order, with the same rounding. Readers use the fields, never s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Iterator, Literal, Mapping
 
 from .camera_check import CameraFigures, CameraProblem
 
 Status = Literal["short", "in range", "long"]
 
 
+class _FrozenMap(Mapping):
+    """A read-only mapping that pickles (the review page's cache pickles the result; a
+    MappingProxyType does not pickle)."""
+
+    def __init__(self, d: Mapping) -> None:
+        self._d = dict(d)
+
+    def __getitem__(self, key):
+        return self._d[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __eq__(self, other) -> bool:
+        return dict(self._d) == (dict(other) if isinstance(other, Mapping) else other)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._d!r})"
+
+
 def _frozen_map(d: Mapping) -> Mapping:
-    return MappingProxyType(dict(d))
+    return _FrozenMap(d)
 
 
 @dataclass(frozen=True)

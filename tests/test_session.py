@@ -76,7 +76,7 @@ def test_live_counters_at_the_end_equal_the_report(seed):
     assert seconds == pytest.approx({k: result.report.summary.seconds_per_label[k] for k in seconds}, abs=1e-9)
     # The panel and the overlay showed the same counts during the session, by the same rules
     # (provisional: a glide's phase may be judged again once the glides beside it are in).
-    assert e["up"] > 0 and max(c["effleurage_up"] for c in shown) > 0
+    assert e.up > 0 and max(c["effleurage_up"] for c in shown) > 0
 
 
 @pytest.mark.parametrize("seed", [9, 12])  # sessions that reach the lower back / the neck

@@ -208,3 +208,18 @@ def test_the_strokes_table_names_every_hand_by_the_side_it_worked_on():
              "both hands (right side)"}
     assert column and set(column) <= words, set(column) - words
     assert not any(w in " ".join(column) for w in ("hand 1", "hand 2", "one hand", "Left", "Right"))
+
+
+def test_the_summary_pickles_and_comes_back_equal():
+    """The review page's cache pickles the session result, summary included."""
+    import pickle
+
+    sim, spine = simulated(SCRIPTS[0][0], 3)
+    an = SessionAnalyzer(spine)
+    for f in sim.frames:
+        an.push(f)
+    s = an.finish().summary
+    back = pickle.loads(pickle.dumps(s))
+    assert back == s and json.dumps(back.to_dict()) == json.dumps(s.to_dict())
+    with pytest.raises(TypeError):
+        back.seconds_per_label["effleurage"] = 0.0
