@@ -146,7 +146,7 @@ def review(path: Path, spine: SpineLine, model_complexity: int, stride: int, max
     report = proc.finish().report
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     src.close()
-    full = src.frame_count / src.fps if src.frame_count else report.summary["duration_s"]
+    full = src.frame_count / src.fps if src.frame_count else report.summary.duration_s
     video_s = min(full, max_seconds) if max_seconds is not None else full
     return {"resolution": f"{src.width}x{src.height}", "video_fps": round(src.fps, 3),
             "model_complexity": model_complexity, "stride": stride, "frames": done, "video_s": video_s,
@@ -164,5 +164,5 @@ def review_on_every_core(path: Path, spine: SpineLine, annotate: bool = False) -
     t0 = time.perf_counter()
     result = analyse_path(path, spine_flag=flag, annotate=annotate)
     wall = time.perf_counter() - t0
-    video_s = result.expected_frames / result.fps if result.expected_frames else result.report.summary["duration_s"]
+    video_s = result.expected_frames / result.fps if result.expected_frames else result.report.summary.duration_s
     return {"frames": result.frames, "video_s": video_s, "wall_s": wall, "x_realtime": video_s / wall}

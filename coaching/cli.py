@@ -17,6 +17,7 @@ from tracker.console import (  # first: quiets OpenCV before it loads
 
 from feedback.spine import SpineError
 from feedback.story import plural
+from feedback.summary import Summary
 
 
 def _fail(message: str) -> int:
@@ -76,21 +77,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def describe(s: dict) -> str:
+def describe(s: Summary) -> str:
     """A few lines a person reads: time per technique against the guide, strokes, spine."""
-    lines = [f"session {s['duration_s']:.1f} s, hands seen in {100 * s['hands_seen_fraction']:.0f}% of frames"]
-    for name, g in s["against_guide"].items():
-        lines.append(f"  {name:11s} {g['seconds']:6.1f} s  (guide {g['target_min_s'] / 60:.0f}-"
-                     f"{g['target_max_s'] / 60:.0f} min: {g['status']})")
-    e = s["effleurage"]
-    lines.append(f"  effleurage strokes {e['strokes']}: {e['up']} upward, {e['down_wrong_way']} the wrong way (down); "
-                 f"{e['returns']} returns" + (f", {e['moves']} other moves along the back" if e.get("moves") else ""))
-    if s.get("seconds_no_hands"):
-        lines.append(f"  no hands seen: {s['seconds_no_hands']:.1f} s (not counted as any technique)")
-    for problem in s.get("camera", {}).get("problems", []):
-        lines.append(f"  camera check: {problem['message']}")
-    sp = s["spine"]
-    lines.append(f"  hands over the spine: {plural(sp['events'], 'time')}, {sp['seconds_over']:.1f} s in all")
+    lines = [f"session {s.duration_s:.1f} s, hands seen in {100 * s.hands_seen_fraction:.0f}% of frames"]
+    for name, g in s.against_guide.items():
+        lines.append(f"  {name:11s} {g.seconds:6.1f} s  (guide {g.target_min_s / 60:.0f}-"
+                     f"{g.target_max_s / 60:.0f} min: {g.status})")
+    e = s.effleurage
+    lines.append(f"  effleurage strokes {e.strokes}: {e.up} upward, {e.down_wrong_way} the wrong way (down); "
+                 f"{e.returns} returns" + (f", {e.moves} other moves along the back" if e.moves else ""))
+    if s.seconds_no_hands:
+        lines.append(f"  no hands seen: {s.seconds_no_hands:.1f} s (not counted as any technique)")
+    for problem in (s.camera.problems if s.camera else ()):
+        lines.append(f"  camera check: {problem.message}")
+    sp = s.spine
+    lines.append(f"  hands over the spine: {plural(sp.events, 'time')}, {sp.seconds_over:.1f} s in all")
     return "\n".join(lines)
 
 

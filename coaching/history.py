@@ -18,6 +18,7 @@ from pathlib import Path
 from tracker.filestore import write_text
 
 from feedback import guide
+from feedback.summary import Summary
 
 ENV_HOME = "MASSAGE_COACH_HOME"
 HISTORY_FILE = "history.json"
@@ -48,17 +49,17 @@ def _write_json(path: Path, data) -> None:
 
 # -- one session as a few numbers ------------------------------------------------------------------
 
-def session_id(summary: dict, name: str) -> str:
-    """The same analysis of the same video gets the same id (so keeping it twice keeps it once)."""
-    key = json.dumps({"name": name, "summary": summary}, sort_keys=True, default=str)
+def session_id(summary: Summary, name: str) -> str:
+    """The same analysis of the same video gets the same id (so keeping it twice keeps it once).
+    Hashed from the summary's JSON, so ids kept before the summary was typed still match."""
+    key = json.dumps({"name": name, "summary": summary.to_dict()}, sort_keys=True, default=str)
     return hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
 def session_record(report, name: str, coverage=None, flow_measures=(), when: dt.datetime | None = None) -> dict:
     s = report.summary
-    minutes = max(float(s.get("duration_s", 0.0)) / 60.0, 1e-9)
-    e = s.get("effleurage", {})
-    pressing = int(e.get("strokes", 0))
+    minutes = max(s.duration_s / 60.0, 1e-9)
+    pressing = s.effleurage.strokes
     cov_share = None
     if coverage is not None:
         shares = [coverage.share_asked(n) for n in guide.TECHNIQUES if n in coverage.seconds]
@@ -70,15 +71,15 @@ def session_record(report, name: str, coverage=None, flow_measures=(), when: dt.
         "when": (when or dt.datetime.now()).isoformat(timespec="minutes"),
         "name": name,
         "duration_min": round(minutes, 2),
-        "minutes": {n: round(float(s.get("seconds_per_label", {}).get(n, 0.0)) / 60.0, 2) for n in guide.TECHNIQUES},
-        "spine_alerts": int(s.get("spine", {}).get("events", 0)),
-        "spine_alerts_per_min": round(int(s.get("spine", {}).get("events", 0)) / minutes, 2),
-        "wrong_way_share": round(int(e.get("down_wrong_way", 0)) / pressing, 3) if pressing else None,
+        "minutes": {n: round(s.seconds(n) / 60.0, 2) for n in guide.TECHNIQUES},
+        "spine_alerts": s.spine.events,
+        "spine_alerts_per_min": round(s.spine.events / minutes, 2),
+        "wrong_way_share": round(s.effleurage.down_wrong_way / pressing, 3) if pressing else None,
         "coverage": cov_share,
         "smoothness": flow.get("Smoothness of glides"),
         "contact_breaks": flow.get("Contact"),
         "even_glides_cv": flow.get("Even glides"),
-        "hands_seen": s.get("hands_seen_fraction"),
+        "hands_seen": s.hands_seen_fraction,
     }
 
 

@@ -86,8 +86,8 @@ class Counters:
 
     @classmethod
     def of_report(cls, report: SessionReport) -> "Counters":
-        e = report.summary["effleurage"]
-        return cls(int(e["up"]), int(e["down_wrong_way"]), int(e["returns"]), int(report.summary["spine"]["events"]))
+        e = report.summary.effleurage
+        return cls(e.up, e.down_wrong_way, e.returns, report.summary.spine.events)
 
     def __add__(self, other: "Counters") -> "Counters":
         return Counters(self.glides_up + other.glides_up, self.wrong_way + other.wrong_way,
@@ -347,5 +347,4 @@ class Session:
 
 
 def _seconds(report: SessionReport) -> dict[str, float]:
-    per = report.summary["seconds_per_label"]
-    return {name: float(per.get(name, 0.0)) for name in guide.TECHNIQUES}
+    return {name: report.summary.seconds(name) for name in guide.TECHNIQUES}

@@ -22,10 +22,11 @@ from tracker.types import FINGERTIPS, HandFrame
 
 from . import guide
 from .camera_check import CameraWatch, check, palm_widths_px
-from .labels import Label
-from .report import SessionReport, label_spans, summarise
+from .labels import HAND_SIDES, HandSide, Label, side_of
+from .report import SessionReport, label_spans, spine_record, summarise
 from .safety import SafetyParams, SpineGuard
 from .spine import SpineLine
+from .summary import CameraNotes, SpineChange
 from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands, same_stroke
 from .technique import ClassifierParams, HandWindow, PairWindow, combine, pair_features, window_features
 from .tracks import ACROSS, ALONG, BRIDGE_GAP_S, SIZE, Y, HandSample, HandTracks
@@ -56,7 +57,7 @@ class AnalyzerOptions:
 @dataclass(frozen=True)
 class HandState:
     slot: int
-    side: str          # "left" or "right" of the spine (the person's sides)
+    side: HandSide     # "left" or "right" of the spine (the person's sides)
     x: float           # palm centre, normalised image coordinates
     y: float
     along: float
@@ -101,6 +102,7 @@ class SessionAnalyzer:
         self._t = array("d")
         self._over = bytearray()
         self._nhands = bytearray()
+        self._sides = bytearray()  # per frame, each slot's side: 0 unseen, 1 left, 2 right (slot 1 << 2)
         self._dec_t = array("d")
         self._dec_label = bytearray()
         self._dec_feats = array("f")  # per decision, per hand (_FEATS): label code, radius, tempo, tap rate, along
@@ -174,7 +176,7 @@ class SessionAnalyzer:
         states = []
         ended = None
         for slot, s in assigned:
-            side = "right" if s.across >= 0 else "left"
+            side = side_of(s.across)
             self._slot_side[slot] = side
             states.append(HandState(slot, side, s.x / self.spine.width, s.y / self.spine.height, s.along,
                                     s.across, s.spine_dist))
@@ -209,6 +211,7 @@ class SessionAnalyzer:
         self._t.append(t)
         self._over.append(over)
         self._nhands.append(min(len(states), 255))
+        self._sides.append(sum((1 + HAND_SIDES.index(st.side)) << (2 * st.slot) for st in states if st.slot in (0, 1)))
         # A copy of the glide: the live judge may still re-judge it when the other hand's glide ends,
         # and a result once handed out does not change.
         return FrameResult(t, self.live_label, over, tuple(states),
@@ -347,7 +350,7 @@ class SessionAnalyzer:
         self.guard.close(self._t[-1] if self._t else 0.0)
         report = self._report_now(list(self.guard.events))
         figures = self.camera.figures((tuple(self.spine.head), tuple(self.spine.sacrum)))
-        report.summary["camera"] = {"figures": figures.to_dict(), "problems": [p.to_dict() for p in check(figures)]}
+        report.summary = replace(report.summary, camera=CameraNotes(figures, tuple(check(figures))))
         for a in (report.t, report.labels, report.over_spine):
             a.setflags(write=False)  # handed out: the same report on every finish()
         self._report = report
@@ -376,8 +379,23 @@ class SessionAnalyzer:
         mark_returns(glides, self.o.strokes)
         strokes = merge_hands(glides, self.o.strokes) + self._technique_spans(t, labels)
         strokes.sort(key=lambda s: s.start)
+        events = [self._named(e, t) for e in events]
         return summarise(t, labels, np.frombuffer(self._over, dtype=np.uint8).astype(bool),
                          np.frombuffer(self._nhands, dtype=np.uint8).astype(int), strokes, events, self.spine)
+
+    def _side(self, slot: int, a: int, b: int) -> HandSide | None:
+        """The side of the spine hand `slot` was on most in frames [a, b) (None: not seen)."""
+        codes = (np.frombuffer(self._sides, dtype=np.uint8)[a:b] >> (2 * slot)) & 3
+        codes = codes[codes > 0]
+        return HAND_SIDES[int(np.bincount(codes, minlength=3)[1:].argmax())] if len(codes) else None
+
+    def _named(self, e, t: np.ndarray):
+        """A spine event with its hands named by the side each came from (the second before it
+        began: over the spine the side flips from frame to frame), one entry a hand."""
+        b = max(int(np.searchsorted(t, e.start)), 1)
+        a = min(int(np.searchsorted(t, e.start - 1.0)), b - 1)
+        sides = [self._side(int(h.split()[-1]) - 1, a, b) if str(h).startswith("hand ") else h for h in e.hands]
+        return replace(e, hands=sorted(s for s in sides if s is not None))
 
     def _moves_are_not_effleurage(self, t: np.ndarray, labels: np.ndarray) -> None:
         """Effleurage is repeated glides, a glide up and the way back ("Repeat this technique"):
@@ -404,7 +422,9 @@ class SessionAnalyzer:
                     continue
                 f = feats[(dec_t >= start) & (dec_t <= end)]
                 mine = f[..., 0] == code  # (decisions, hands) that were doing this technique
-                hands = ["both"] if mine.any(axis=0).all() else ["one hand"]
+                doing = mine.any(axis=0)
+                slots = [0, 1] if doing.all() else [int(doing.argmax())] if doing.any() else []
+                hands = sorted(s for s in (self._side(k, a, b) for k in slots) if s is not None)
                 s = Stroke(name, start, end, hands=hands)
                 if mine.any() and name == "petrissage":
                     s.radius = float(np.median(f[..., 1][mine]))
@@ -412,7 +432,8 @@ class SessionAnalyzer:
                 if mine.any() and name == "tapotement":
                     s.rate_hz = float(np.median(f[..., 3][mine]))
                 if name in ("lifting", "fanning", "twist"):
-                    s.hands = ["both"] if name == "twist" else s.hands
+                    # Twisting hands slide past each other across the spine: one from each side.
+                    s.hands = list(HAND_SIDES) if name == "twist" else s.hands
                     s.passes = count_passes(np.where(f[..., 0] >= 0, f[..., 4], np.nan))
                 out.append(s)
         return out
@@ -421,7 +442,7 @@ class SessionAnalyzer:
 def join_segments(analyzers: list[SessionAnalyzer]) -> SessionReport:
     """One report over consecutive analyzers of one session, each on its own spine line (the
     line was changed between them): every frame, stroke and spine event of every part, the
-    summary over all of them, and `summary["spine"]["changes"]` saying when each line began.
+    summary over all of them, and `summary.spine.changes` saying when each line began.
     The camera check is the session's (the parts share one CameraWatch)."""
     reports = [a.finish() for a in analyzers]
     if len(reports) == 1:
@@ -433,13 +454,10 @@ def join_segments(analyzers: list[SessionAnalyzer]) -> SessionReport:
     strokes = sorted((s for r in reports for s in r.strokes), key=lambda s: s.start)
     events = [e for r in reports for e in r.spine_events]
     last = analyzers[-1].spine
-    report = summarise(t, labels, over, nhands, strokes, events, last)
-    report.summary["spine"]["changes"] = [
-        {"t": round(float(r.t[0]), 3) if len(r.t) else None, "head": list(a.spine.head),
-         "sacrum": list(a.spine.sacrum), "source": a.spine.source, "confidence": round(a.spine.confidence, 3)}
-        for a, r in zip(analyzers, reports)]
-    report.summary["camera"] = reports[-1].summary["camera"]
-    return report
+    changes = tuple(SpineChange(round(float(r.t[0]), 3) if len(r.t) else None, spine_record(a.spine))
+                    for a, r in zip(analyzers, reports))
+    return summarise(t, labels, over, nhands, strokes, events, last, camera=reports[-1].summary.camera,
+                     changes=changes)
 
 
 def count_passes(along: np.ndarray, min_run: float = 0.3, deadband: float = 0.08) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import guide
+from .labels import hands_text
 from .report import frame_durations, label_spans
 
 
@@ -57,8 +58,7 @@ class Moment:
 
 
 def _who(hands) -> str:
-    n = len(hands or ())
-    return "both hands" if n >= 2 else "a hand"
+    return hands_text(hands) or ("both hands" if len(hands or ()) >= 2 else "a hand")
 
 
 def spine_moments(report) -> list[Moment]:
@@ -93,17 +93,18 @@ def stroke_moments(report) -> list[Moment]:
                               else "warn", f"Effleurage: {what}"))
         elif s.type == "petrissage":
             extra = f", {s.tempo_hz * 60:.0f} circles a minute" if s.tempo_hz else ""
-            out.append(Moment(s.start, s.end, "stroke", "info", f"Petrissage, {_bout_hands(s)}{extra}"))
+            out.append(Moment(s.start, s.end, "stroke", "info", f"Petrissage{_bout_hands(s)}{extra}"))
         elif s.type == "tapotement":
             extra = f", {s.rate_hz:.1f} taps a second" if s.rate_hz else ""
-            out.append(Moment(s.start, s.end, "stroke", "info", f"Tapotement, {_bout_hands(s)}{extra}"))
+            out.append(Moment(s.start, s.end, "stroke", "info", f"Tapotement{_bout_hands(s)}{extra}"))
         else:
             out.append(Moment(s.start, s.end, "stroke", "info", s.type.capitalize()))
     return out
 
 
 def _bout_hands(s) -> str:
-    return "both hands" if "both" in (s.hands or []) else "one hand"
+    words = hands_text(s.hands)
+    return f", {words}" if words else ""
 
 
 def cue_moments(cues) -> list[Moment]:
@@ -154,7 +155,7 @@ def summary(report, breaks=None) -> list[tuple[str, str]]:
     the contact breaks (start, end) when known; no contact advice when no hand was ever seen
     (then there is nothing to coach but the camera)."""
     s = report.summary
-    seen = float(s.get("hands_seen_fraction", 0.0))
+    seen = s.hands_seen_fraction
     if not len(report.t):
         return [("info", "Nothing was measured: no frame was analysed.")]
     if seen == 0:
@@ -167,8 +168,7 @@ def summary(report, breaks=None) -> list[tuple[str, str]]:
         more = f" (and {plural(len(spine) - 4, 'more time')})" if len(spine) > 4 else ""
         out.append(("alert", f"Hands were over the spine {plural(len(spine), 'time')}: {where}{more}. "
                              f"{guide.SAFETY_RULES[0]}"))
-    e = s.get("effleurage", {})
-    n_up, n_down = int(e.get("up", 0)), int(e.get("down_wrong_way", 0))
+    n_up, n_down = s.effleurage.up, s.effleurage.down_wrong_way
     if n_down:
         when = ", ".join(m.when for m in wrong_way_moments(report)[:4])
         out.append(("warn", f"{plural(n_down, 'pressing glide')} went down toward the hips ({when}). Press on the "
@@ -182,13 +182,12 @@ def summary(report, breaks=None) -> list[tuple[str, str]]:
                             "sees the whole back and both hands from above or from the side."))
     runs = technique_runs(report)
     if runs:
-        secs = s.get("seconds_per_label", {})
-        parts = [f"{name} {mmss(secs.get(name, 0))}" for name in guide.TECHNIQUES if secs.get(name, 0) >= 1]
+        parts = [f"{name} {mmss(s.seconds(name))}" for name in guide.TECHNIQUES if s.seconds(name) >= 1]
         order = []
         for name, _, _ in runs:
             if not order or order[-1] != name:
                 order.append(name)
-        out.append(("info", f"You worked for {mmss(s.get('duration_s', 0))}: " + ", ".join(parts)
+        out.append(("info", f"You worked for {mmss(s.duration_s)}: " + ", ".join(parts)
                     + ". In order: " + " → ".join(order) + "."))
     if n_up and not n_down:
         out.append(("ok", "The pressing glide went upward, toward the heart." if n_up == 1 else

@@ -101,7 +101,7 @@ def test_upward_effleurage_strokes_point_up_and_returns_are_not_wrong():
     pressing = [s for s in rep.strokes if s.type == "effleurage" and s.phase == "stroke"]
     assert len(pressing) >= 3
     assert all(s.direction == "up" for s in pressing)
-    assert rep.summary["effleurage"]["down_wrong_way"] == 0
+    assert rep.summary.effleurage.down_wrong_way == 0
 
 
 def _glide(start, direction, across, slot=0, hand="right"):
@@ -243,11 +243,11 @@ def test_live_frame_by_frame_equals_whole_recording(tmp_path):
 
 def test_report_summary_against_guide_targets():
     sim, rep = run([Segment("effleurage", 10)], 46)
-    g = rep.summary["against_guide"]
+    g = rep.summary.against_guide
     assert set(g) == set(guide.TARGETS)
-    assert g["effleurage"]["status"] == "short"
-    assert g["effleurage"]["target_min_s"] == guide.TARGETS["effleurage"].min_s
-    assert 7 <= rep.summary["seconds_per_label"]["effleurage"] <= 11
+    assert g["effleurage"].status == "short"
+    assert g["effleurage"].target_min_s == guide.TARGETS["effleurage"].min_s
+    assert 7 <= rep.summary.seconds_per_label["effleurage"] <= 11
 
 
 # -- accuracy on sessions never tuned on ----------------------------------------------------

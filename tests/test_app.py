@@ -363,9 +363,9 @@ def test_live_session_analyses_frames_and_keeps_the_report_when_the_stream_stops
     assert snap["frames"] == len(frames) and snap["error"] is None and snap["recording"]
     result = live.stop()
     assert result is not None and result.frames == len(frames)
-    assert result.report.summary["duration_s"] == pytest.approx(
+    assert result.report.summary.duration_s == pytest.approx(
         (frames[-1].pts - frames[0].pts) / 90_000 + 1 / 30, abs=0.05)
-    assert result.report.summary["hands_seen_fraction"] > 0.5
+    assert result.report.summary.hands_seen_fraction > 0.5
     assert result.video and result.video[4:8] == b"ftyp"
     assert not live.accepting and live.session is None and live.video_path is None
 
@@ -385,7 +385,7 @@ def test_a_video_with_no_hands_says_so():
         result = analyse_path(path, points=SpinePoints((0.8, 0.5), (0.2, 0.5)))
     finally:
         path.unlink(missing_ok=True)
-    assert result.frames == 30 and result.report.summary["hands_seen_fraction"] == 0
+    assert result.frames == 30 and result.report.summary.hands_seen_fraction == 0
 
     def script():
         import streamlit as st

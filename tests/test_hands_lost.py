@@ -59,9 +59,9 @@ def test_no_label_nor_alert_held_past_the_gap():
     # Counted apart in the summary, as its own time, not as any technique.
     s = rep.summary
     lost_s = frames[-1].t - (frames[np.flatnonzero(seen)[-1]].t + BRIDGE_GAP_S)
-    assert abs(s["seconds_no_hands"] - lost_s) < 0.1
-    assert s["seconds_per_label"]["no_hands"] == s["seconds_no_hands"]
-    assert s["seconds_per_label"]["effleurage"] <= 8.0 + BRIDGE_GAP_S + 0.05
+    assert abs(s.seconds_no_hands - lost_s) < 0.1
+    assert s.seconds_per_label["no_hands"] == s.seconds_no_hands
+    assert s.seconds_per_label["effleurage"] <= 8.0 + BRIDGE_GAP_S + 0.05
 
 
 def test_labels_come_back_with_the_hands():

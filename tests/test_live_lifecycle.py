@@ -92,7 +92,7 @@ def test_a_change_of_frame_size_continues_the_same_measurement_and_recording(tmp
     assert live.snapshot()["frames"] == 60
     result = live.stop()
     assert result.frames == 60
-    assert result.report.summary["duration_s"] == pytest.approx(60 * 3000 / 90_000, abs=0.05)
+    assert result.report.summary.duration_s == pytest.approx(60 * 3000 / 90_000, abs=0.05)
     assert any("scaled to the first size (640×480)" in n for n in result.notes)
     n, size, _ = decoded_frames(result.video)
     assert n == 60 and size == (640, 480)
@@ -148,8 +148,8 @@ def test_a_new_spine_line_goes_on_in_the_same_session_and_the_report_says_where(
     assert live.snapshot()["spine_changes"]  # said on the page while it runs
     result = live.stop()
     assert result.frames == 40 and len(result.report.t) == 40  # the whole session, both lines
-    changes = result.report.summary["spine"]["changes"]
-    assert len(changes) == 2 and changes[1]["head"] == [0.4, 0.2] and changes[0]["t"] < changes[1]["t"]
+    changes = result.report.summary.spine.changes
+    assert len(changes) == 2 and list(changes[1].line.head) == [0.4, 0.2] and changes[0].t < changes[1].t
     assert len(result.spine_changes) == 2 and any("spine line changed" in n for n in result.notes)
 
 

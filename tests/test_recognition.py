@@ -45,7 +45,7 @@ def slow_lifting(monkeypatch):
 def test_fanning_and_twists_are_recognised(technique, seed):
     sim, rep = run([Segment(technique, 14)], seed)
     assert (rep.labels == technique).mean() > 0.85
-    assert rep.summary[technique]["bouts"] >= 1
+    assert getattr(rep.summary, technique).bouts >= 1
 
 
 def test_muscle_lifting_is_recognised(slow_lifting):
@@ -61,11 +61,11 @@ def test_twist_repetitions_and_lifting_passes_are_counted(slow_lifting):
     sim, rep = run([Segment("twist", 14)], 1)
     truth = sum(s["type"] == "twist" for s in sim.strokes)
     assert truth == 3
-    assert rep.summary["twist"]["repetitions"] == 3
-    assert rep.summary["twist"]["status"] == "in range"
+    assert rep.summary.twist.repetitions == 3
+    assert rep.summary.twist.status == "in range"
     sim, rep = run([Segment("lifting", 14)], 2)
     passes = sum(s["type"] == "lifting" for s in sim.strokes)  # one-way traversals
-    assert rep.summary["lifting"]["passes"] == passes
+    assert rep.summary.lifting.passes == passes
 
 
 def test_count_passes_counts_one_way_runs_with_a_deadband():
@@ -96,8 +96,8 @@ def test_fast_tapping_at_15_fps_is_never_called_another_technique(monkeypatch, r
         confident_other = np.isin(rep.labels, ["effleurage", "petrissage", "lifting", "fanning", "twist"])
         assert confident_other.mean() < 0.03
         assert np.isin(rep.labels, ["tapotement", "unsure"]).mean() > 0.85
-        assert rep.summary["frame_rate"]["fast_tapping_aliased"]
-        assert rep.summary["frame_rate"]["tapping_measurable_up_to_hz"] < rate
+        assert rep.summary.frame_rate.fast_tapping_aliased
+        assert rep.summary.frame_rate.tapping_measurable_up_to_hz < rate
 
 
 def _tap_energy_window(fps: float) -> HandWindow:

@@ -70,13 +70,13 @@ def test_live_counters_at_the_end_equal_the_report(seed):
         shown.append(dict(session.push_hands(f).result.counts))
     live, seconds = session.counters(fresh=True), session.technique_seconds(fresh=True)
     result = session.finish()
-    e = result.report.summary["effleurage"]
-    assert (live.glides_up, live.wrong_way, live.returns) == (e["up"], e["down_wrong_way"], e["returns"])
-    assert live.spine_alerts == result.report.summary["spine"]["events"] == len(result.report.spine_events)
-    assert seconds == pytest.approx({k: result.report.summary["seconds_per_label"][k] for k in seconds}, abs=1e-9)
+    e = result.report.summary.effleurage
+    assert (live.glides_up, live.wrong_way, live.returns) == (e.up, e.down_wrong_way, e.returns)
+    assert live.spine_alerts == result.report.summary.spine.events == len(result.report.spine_events)
+    assert seconds == pytest.approx({k: result.report.summary.seconds_per_label[k] for k in seconds}, abs=1e-9)
     # The panel and the overlay showed the same counts during the session, by the same rules
     # (provisional: a glide's phase may be judged again once the glides beside it are in).
-    assert e["up"] > 0 and max(c["effleurage_up"] for c in shown) > 0
+    assert e.up > 0 and max(c["effleurage_up"] for c in shown) > 0
 
 
 @pytest.mark.parametrize("seed", [9, 12])  # sessions that reach the lower back / the neck
@@ -105,11 +105,11 @@ def test_a_new_spine_line_mid_session_keeps_the_whole_session_and_marks_the_chan
     result = session.finish()
     assert parts == {1}
     assert len(result.report.t) == len(sim.frames)  # nothing before the change vanished
-    changes = result.report.summary["spine"]["changes"]
-    assert [c["source"] for c in changes] == ["track", "manual"]
-    assert changes[1]["t"] == pytest.approx(sim.frames[half - 1].t, abs=0.05)
+    changes = result.report.summary.spine.changes
+    assert [c.line.source for c in changes] == ["track", "manual"]
+    assert changes[1].t == pytest.approx(sim.frames[half - 1].t, abs=0.05)
     assert result.spine_notes() and "changed at" in result.spine_notes()[0]
-    assert any(s.start < changes[1]["t"] for s in result.report.strokes)  # the first part's strokes stay
+    assert any(s.start < changes[1].t for s in result.report.strokes)  # the first part's strokes stay
 
 
 # -- the spine line's chain ---------------------------------------------------------------------------
@@ -225,8 +225,8 @@ def test_cli_review_page_and_live_page_give_the_same_report(cli_reports):
     assert live.report.to_dict()["summary"]["frames"] == cli["summary"]["frames"]
     same_story(live.report.to_dict(), cli)
     # At STOP the panel's counters are the report's.
-    e = live.report.summary["effleurage"]
-    assert (panel["counts"]["effleurage_up"], panel["counts"]["effleurage_down"]) == (e["up"], e["down_wrong_way"])
+    e = live.report.summary.effleurage
+    assert (panel["counts"]["effleurage_up"], panel["counts"]["effleurage_down"]) == (e.up, e.down_wrong_way)
 
 
 @pytest.fixture(scope="module")
@@ -247,15 +247,15 @@ DROPPED_TAPPING = ("tapping is recognised about 1 s (8%) later or shorter on une
                                                                                      reason=DROPPED_TAPPING))])
 def test_live_page_with_a_third_of_the_frames_dropped_gives_the_same_technique_times(dropped, name):
     report, cli = dropped
-    assert 0.6 < report.summary["frames"] / cli["summary"]["frames"] < 0.73
+    assert 0.6 < report.summary.frames / cli["summary"]["frames"] < 0.73
     want = cli["summary"]["seconds_per_label"][name]
-    assert report.summary["seconds_per_label"][name] == pytest.approx(want, rel=0.05)
+    assert report.summary.seconds_per_label[name] == pytest.approx(want, rel=0.05)
 
 
 def test_live_page_with_a_third_of_the_frames_dropped_gives_the_same_glides_and_spine_events(dropped):
     report, cli = dropped
-    e, want = report.summary["effleurage"], cli["summary"]["effleurage"]
-    assert (e["up"], e["down_wrong_way"]) == (want["up"], want["down_wrong_way"])
+    e, want = report.summary.effleurage, cli["summary"]["effleurage"]
+    assert (e.up, e.down_wrong_way) == (want["up"], want["down_wrong_way"])
     assert len(report.spine_events) == len(cli["spine_events"]) >= 1
     for ours, theirs in zip(report.spine_events, cli["spine_events"]):
         assert ours.start == pytest.approx(theirs["start"], abs=0.3)

@@ -45,9 +45,9 @@ def test_one_glide_is_not_all_1_glides_and_counts_are_singular():
     texts = [s for _, s in story.summary(rep)]
     assert "The pressing glide went upward, toward the heart." in texts
     assert not any("All 1" in s or "1 times" in s or "(s)" in s for s in texts)
-    rep = _report(n_up=3, n_down=1, events=[SpineEvent(5.2, 7.9, along=0.1, hands={"hand 1"})])
+    rep = _report(n_up=3, n_down=1, events=[SpineEvent(5.2, 7.9, along=0.1, hands=["left"])])
     texts = " ".join(s for _, s in story.summary(rep))
-    assert "over the spine 1 time: 0:05-0:07, a hand on the spine over the lower back" in texts
+    assert "over the spine 1 time: 0:05-0:07, left-side hand on the spine over the lower back" in texts
     assert "1 pressing glide went down toward the hips (0:12-0:13)" in texts
 
 
@@ -99,7 +99,10 @@ def test_summary_says_when_and_where_the_hand_was_on_the_spine(analysed, name):
     said = m.text.split("over the ")[1]
     assert said in regions, (said, regions)
     alert = next(s for sev, s in story.summary(result.report) if sev == "alert")
-    assert f"{story.span_text(m.start, m.end)}, a hand on the spine over the {said}" in alert
+    # The hand is named as everywhere in the report: by the side of the spine it came from.
+    assert [e.hands for e in result.report.spine_events] in ([["left"]], [["right"]])
+    side = result.report.spine_events[0].hands[0]
+    assert f"{story.span_text(m.start, m.end)}, {side}-side hand on the spine over the {said}" in alert
     if name == "mini_session":  # the README's session: the drift is wholly in the lumbar third
         assert regions == {"lower back"} and "0:28-0:30" in alert
 
@@ -119,7 +122,7 @@ def test_coverage_of_the_mini_session_on_real_pixels(analysed):
     assert set(cov.seconds) == {"effleurage", "petrissage", "tapotement"}
     total = sum(g.sum() for g in cov.seconds.values())
     # Hand-seconds: about two hands over the worked minute (some frames miss a hand).
-    assert 40 < total < 2 * result.report.summary["duration_s"]
+    assert 40 < total < 2 * result.report.summary.duration_s
     # The rendered effleurage glides run sacrum to neck on both sides of the spine.
     eff = cov.zone_seconds["effleurage"]
     for side in ("left", "right"):

@@ -145,7 +145,7 @@ def keep_in_history(report, trace, key: str, name: str) -> None:
     they are removed."""
     from coaching import history
 
-    if not len(report.t) or report.summary.get("hands_seen_fraction", 0) == 0:
+    if not len(report.t) or report.summary.hands_seen_fraction == 0:
         return
     sid = history.session_id(report.summary, name)
     box = f"{key}_keep_{sid}"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Callable
+from typing import Callable, Mapping
 
 import altair as alt
 import numpy as np
@@ -13,6 +13,8 @@ import streamlit as st
 from feedback import guide
 from drawing.colors import SEVERITY_COLORS, TECHNIQUE_COLORS
 from feedback.report import SessionReport, label_spans
+from feedback.labels import hands_text
+from feedback.summary import AgainstGuide, Summary
 
 from .checklist import GUIDE_DONE_KEY
 
@@ -93,17 +95,17 @@ STATUS_SHORT = {"short": "not yet", "in range": "✓ in range", "long": "too lon
 
 # -- time per technique against the guide -------------------------------------------------
 
-def against_guide_table(against: dict) -> pd.DataFrame:
+def against_guide_table(against: Mapping[str, AgainstGuide]) -> pd.DataFrame:
     rows = []
     for name, g in against.items():
-        rows.append({"Technique": name.capitalize(), "Time": mmss(g["seconds"]), "Guide": target_text(name),
-                     "Share of the minimum": round(100 * min(1.0, g["seconds"] / g["target_min_s"]))
-                     if g["target_min_s"] else 100,
-                     "Status": STATUS_SHORT.get(g["status"], g["status"])})
+        rows.append({"Technique": name.capitalize(), "Time": mmss(g.seconds), "Guide": target_text(name),
+                     "Share of the minimum": round(100 * min(1.0, g.seconds / g.target_min_s))
+                     if g.target_min_s else 100,
+                     "Status": STATUS_SHORT.get(g.status, g.status)})
     return pd.DataFrame(rows)
 
 
-def show_against_guide(against: dict, key: str) -> None:
+def show_against_guide(against: Mapping[str, AgainstGuide], key: str) -> None:
     """Time per technique next to the guide's range, as a table with a progress column."""
     st.dataframe(
         against_guide_table(against), hide_index=True, key=f"{key}_against",
@@ -144,7 +146,7 @@ ROWS = ["Technique", "Spine", "Cues"]
 
 def show_timeline(report: SessionReport, cues: list | None = None) -> None:
     df = timeline_frame(report)
-    duration = float(report.summary.get("duration_s", 0.0)) or 1.0
+    duration = report.summary.duration_s or 1.0
     if df.empty and not cues:
         st.info("No technique was recognised in this session: only resting or unseen hands.")
         return
@@ -184,7 +186,7 @@ def strokes_frame(report: SessionReport) -> pd.DataFrame:
     rows = []
     for s in report.strokes:
         d = s.to_dict()
-        d["hands"] = ", ".join(d.get("hands") or [])
+        d["hands"] = hands_text(d.get("hands"))
         rows.append({label: d.get(k) for k, label in STROKE_COLUMNS.items()})
     df = pd.DataFrame(rows, columns=list(STROKE_COLUMNS.values()))
     return df.dropna(axis=1, how="all")
@@ -198,33 +200,33 @@ def _n(n: int, one: str) -> str:
 
 # -- what to work on -----------------------------------------------------------------------
 
-def advice(summary: dict) -> list[tuple[str, str]]:
+def advice(summary: Summary) -> list[tuple[str, str]]:
     """(severity, sentence) from the report's summary, most important first."""
     out: list[tuple[str, str]] = []
-    sp = summary.get("spine", {})
-    if sp.get("events"):
-        out.append(("alert", f"Hands were over the spine {sp['events']} time{'s' * (sp['events'] != 1)} "
-                             f"({sp.get('seconds_over', 0):.1f} s in all). {guide.SAFETY_RULES[0]}"))
-    e = summary.get("effleurage", {})
-    if e.get("down_wrong_way"):
-        n = e["down_wrong_way"]
+    sp = summary.spine
+    if sp.events:
+        out.append(("alert", f"Hands were over the spine {sp.events} time{'s' * (sp.events != 1)} "
+                             f"({sp.seconds_over:.1f} s in all). {guide.SAFETY_RULES[0]}"))
+    e = summary.effleurage
+    if e.down_wrong_way:
+        n = e.down_wrong_way
         out.append(("warn", f"{n} pressing glide{'s' * (n != 1)} went down toward the hips. Press on the way "
                             "up, toward the heart, and come back down lightly along the outside of the back."))
-    if summary.get("contact_breaks") and summary.get("hands_seen_fraction", 0) > 0:
-        n = summary["contact_breaks"]
+    if summary.contact_breaks and summary.hands_seen_fraction > 0:
+        n = summary.contact_breaks
         out.append(("warn", f"Contact was broken {n} time{'s' * (n != 1)} (no hand on the back for more than "
                             f"{guide.CONTACT_GAP_S:g} s). {guide.SAFETY_RULES[3]}"))
-    seen = summary.get("hands_seen_fraction", 1.0)
+    seen = summary.hands_seen_fraction
     if 0 < seen < 0.6:
         out.append(("info", f"Hands were seen in only {seen:.0%} of the video. Place the camera so it sees "
                             "the whole back and both hands from above or from the side."))
-    if e.get("strokes") and not e.get("down_wrong_way"):
-        out.append(("ok", "The pressing glide went upward, toward the heart." if e["strokes"] == 1 else
-                          f"All {e['strokes']} pressing glides went upward, toward the heart."))
+    if e.strokes and not e.down_wrong_way:
+        out.append(("ok", "The pressing glide went upward, toward the heart." if e.strokes == 1 else
+                          f"All {e.strokes} pressing glides went upward, toward the heart."))
     return out
 
 
-def show_advice(summary: dict) -> None:
+def show_advice(summary: Summary) -> None:
     items = advice(summary)
     if not items:
         return
@@ -244,20 +246,20 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
         return
     from . import report_sections as sections
 
-    if s.get("hands_seen_fraction", 0) == 0:
+    if s.hands_seen_fraction == 0:
         st.warning("No hands were found in this video, so there is nothing to coach. Film from above or "
                    "from the side with the whole back and both hands in view, in good light.")
-    for problem in s.get("camera", {}).get("problems", []):
-        st.warning("Camera check: " + problem["message"])
-    e = s.get("effleurage", {})
+    for problem in (s.camera.problems if s.camera else ()):
+        st.warning("Camera check: " + problem.message)
+    e = s.effleurage
     c = st.columns(5)
-    c[0].metric("Session", mmss(s.get("duration_s")))
-    c[1].metric("Glides up", e.get("up", 0), help="Pressing effleurage glides toward the head (the heart)")
-    c[2].metric("Wrong way", e.get("down_wrong_way", 0),
+    c[0].metric("Session", mmss(s.duration_s))
+    c[1].metric("Glides up", e.up, help="Pressing effleurage glides toward the head (the heart)")
+    c[2].metric("Wrong way", e.down_wrong_way,
                 help="Pressing glides that went down toward the hips")
-    c[3].metric("On spine", s.get("spine", {}).get("events", 0), help="Times a hand was over the spine")
-    c[4].metric("Hands seen", f"{s.get('hands_seen_fraction', 0):.0%}", help="Share of frames with a hand found")
-    if s.get("hands_seen_fraction", 0) > 0:
+    c[3].metric("On spine", s.spine.events, help="Times a hand was over the spine")
+    c[4].metric("Hands seen", f"{s.hands_seen_fraction:.0%}", help="Share of frames with a hand found")
+    if s.hands_seen_fraction > 0:
         sections.show_summary(report, trace)
     sections.keep_in_history(report, trace, key, file_stem)
     moments = sections.session_moments(report, cues, trace)
@@ -272,7 +274,7 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
                                icon=":material/download:")
     with right:
         st.subheader("Time per technique")
-        show_against_guide(s.get("against_guide", {}), key)
+        show_against_guide(s.against_guide, key)
         st.caption("The guide: effleurage first, then petrissage (alternating with effleurage), then "
                    "tapotement. A short clip is of course below the guide's minutes.")
 
@@ -297,16 +299,16 @@ def show_report(report: SessionReport, key: str, video: bytes | None = None, cue
             label: st.column_config.NumberColumn(label, format="%.2f")
             for label in df.columns if label not in ("Stroke", "Direction", "Phase", "Hands")})
     extra = []
-    p, tp = s.get("petrissage", {}), s.get("tapotement", {})
-    if p.get("bouts"):
-        extra.append(f"Petrissage: {_n(p['bouts'], 'bout')}, circles of {p.get('median_radius_palm') or 0:.2f} palm "
-                     f"sizes at {p.get('median_tempo_hz') or 0:.2f} per second (medians).")
-    if tp.get("bouts"):
-        extra.append(f"Tapotement: {_n(tp['bouts'], 'bout')}, {tp.get('median_rate_hz') or 0:.1f} taps per second (median).")
-    if e.get("strokes"):
-        extra.append(f"Effleurage: {_n(e['strokes'], 'pressing glide')}, mean length "
-                     f"{e.get('mean_length_spine') or 0:.0%} of the spine, {e.get('mean_duration_s') or 0:.1f} s "
-                     f"each; {_n(e.get('returns', 0), 'light return')}.")
+    p, tp = s.petrissage, s.tapotement
+    if p.bouts:
+        extra.append(f"Petrissage: {_n(p.bouts, 'bout')}, circles of {p.median_radius_palm or 0:.2f} palm "
+                     f"sizes at {p.median_tempo_hz or 0:.2f} per second (medians).")
+    if tp.bouts:
+        extra.append(f"Tapotement: {_n(tp.bouts, 'bout')}, {tp.median_rate_hz or 0:.1f} taps per second (median).")
+    if e.strokes:
+        extra.append(f"Effleurage: {_n(e.strokes, 'pressing glide')}, mean length "
+                     f"{e.mean_length_spine or 0:.0%} of the spine, {e.mean_duration_s or 0:.1f} s "
+                     f"each; {_n(e.returns, 'light return')}.")
     for line in extra:
         st.caption(line)
 
