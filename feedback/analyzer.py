@@ -24,7 +24,7 @@ from . import guide
 from .camera_check import CameraWatch, check, palm_widths_px
 from .labels import Label
 from .report import SessionReport, label_spans, summarise
-from .safety import SafetyParams, SpineGuard
+from .safety import SafetyParams, SpineGuard, bouncing
 from .spine import SpineLine
 from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands, same_stroke
 from .technique import ClassifierParams, HandWindow, PairWindow, combine, pair_features, window_features
@@ -218,10 +218,14 @@ class SessionAnalyzer:
         """Where a hand touches the back. A tapping hand spends most of its time in the air, and
         seen obliquely a lifted hand appears shifted (parallax), so take it at its last contact:
         the lowest point in the image over the last tap cycle (lifting moves a point up)."""
+        slot = self.tracks.slots[st.slot]
         tapping = self._slot_label[st.slot] == "tapotement"
+        if not tapping:  # bouncing before the label says so (see SafetyParams.bounce_*)
+            hist = slot.window(t - self.o.safety.bounce_window_s)
+            tapping = bouncing(hist[:, Y], hist[:, SIZE], self.o.safety)
         if not tapping:
             return st.slot, st.spine_dist, 0.0 <= st.along <= 1.0, st.along, False, self._twisting
-        recent = self.tracks.slots[st.slot].window(t - self.o.safety.contact_window_s)
+        recent = slot.window(t - self.o.safety.contact_window_s)
         row = recent[int(np.argmax(recent[:, Y]))]
         dist = abs(row[ACROSS]) * self._spine_px / max(row[SIZE], 1e-6)
         return st.slot, dist, 0.0 <= row[ALONG] <= 1.0, row[ALONG], True
