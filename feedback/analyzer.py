@@ -24,7 +24,7 @@ from . import guide
 from .camera_check import CameraWatch, check, palm_widths_px
 from .labels import Label
 from .report import SessionReport, label_spans, summarise
-from .safety import SafetyParams, SpineGuard, bouncing
+from .safety import SafetyParams, SpineGuard, bounce_count
 from .spine import SpineLine
 from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands, same_stroke
 from .technique import ClassifierParams, HandWindow, PairWindow, combine, pair_features, window_features
@@ -219,10 +219,11 @@ class SessionAnalyzer:
         seen obliquely a lifted hand appears shifted (parallax), so take it at its last contact:
         the lowest point in the image over the last tap cycle (lifting moves a point up)."""
         slot = self.tracks.slots[st.slot]
-        tapping = self._slot_label[st.slot] == "tapotement"
-        if not tapping:  # bouncing before the label says so (see SafetyParams.bounce_*)
-            hist = slot.window(t - self.o.safety.bounce_window_s)
-            tapping = bouncing(hist[:, Y], hist[:, SIZE], self.o.safety)
+        # Tapping: bouncing, labelled or not (see SafetyParams.bounce_*).
+        hist = slot.window(t - self.o.safety.bounce_window_s)
+        turns = bounce_count(hist[:, Y], hist[:, SIZE], self.o.safety)
+        tapping = turns >= self.o.safety.bounce_turns or (
+            self._slot_label[st.slot] == "tapotement" and turns >= self.o.safety.labelled_bounce_turns)
         if not tapping:
             return st.slot, st.spine_dist, 0.0 <= st.along <= 1.0, st.along, False, self._twisting
         recent = slot.window(t - self.o.safety.contact_window_s)

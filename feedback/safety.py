@@ -30,10 +30,15 @@ class SafetyParams:
     # comes about 1 s after tapping starts, and in that second a lifted hand seen obliquely can
     # appear over the spine): its height in the image reverses at least `bounce_turns` times
     # within `bounce_window_s`, each reversal at least `bounce_swing` palm sizes. Kneading circles
-    # (about 1 Hz) reverse at most once or twice in that time; a glide or a drift not at all.
+    # (about 1 Hz) reverse at most twice in that time; a glide or a drift not at all.
     bounce_window_s: float = 0.6
     bounce_turns: int = 3
     bounce_swing: float = 0.15
+    # A hand labelled tapping is taken at its contact only while it moves up and down at all (at
+    # least this many reversals): the label lags by up to a second, and a hand that has stopped
+    # tapping and slid onto or off the line is where it is seen (its lowest point of the last
+    # tap cycle would hold a hand that left the line on it).
+    labelled_bounce_turns: int = 1
     # In a recognised twist the hands slide past each other across the spine by design (guide
     # step 15): a pass shorter than this is not a hand resting or pressing on the spine (a little
     # under the 0.5 s the evaluation calls brief, so a stay of 0.5 s is caught).
@@ -72,13 +77,13 @@ def bounce_turns(y: np.ndarray, swing: float) -> int:
     return turns
 
 
-def bouncing(y_px: np.ndarray, size_px: np.ndarray, params: SafetyParams) -> bool:
-    """True when a hand's image height (px, over the last `bounce_window_s`) bounces at a tapping
-    rate: a hand in contact slides, a tapping hand lifts and drops every cycle."""
+def bounce_count(y_px: np.ndarray, size_px: np.ndarray, params: SafetyParams) -> int:
+    """Reversals of a hand's image height (px, over the last `bounce_window_s`) of at least
+    `bounce_swing` palm sizes: a hand in contact slides, a tapping hand lifts and drops."""
     if len(y_px) < 4:
-        return False
+        return 0
     size = float(np.median(size_px))
-    return bounce_turns(np.asarray(y_px) / max(size, 1e-6), params.bounce_swing) >= params.bounce_turns
+    return bounce_turns(np.asarray(y_px) / max(size, 1e-6), params.bounce_swing)
 
 
 def region(along: float) -> str:

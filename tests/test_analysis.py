@@ -387,3 +387,37 @@ def test_a_kneading_drift_onto_the_spine_is_still_flagged():
     start = t[np.argmax(truth)]
     flagged = t[rep.over_spine & (t >= start - 0.05)]
     assert len(flagged) and flagged[0] - start <= 0.25
+
+
+def _slide_off_under_a_tapping_label(params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A still hand on the spine for 1 s, then sliding off sideways and up the image (60 px/s
+    across, 40 up), while the label still says tapping (it lags the hand): times, alerts, distances."""
+    from feedback.analyzer import AnalyzerOptions
+    from tracker.types import Hand
+
+    spine = SpineLine((0.5, 0.1), (0.5, 0.9), 640, 480)
+    an = SessionAnalyzer(spine, AnalyzerOptions(safety=params))
+    ts, over, dist = [], [], []
+    for i in range(75):
+        t = i / 30
+        move = max(0.0, t - 1.0)
+        an._slot_label = ["tapotement", "tapotement"]  # a label a second late
+        r = an.push(HandFrame(t, [Hand(_flat_hand(320 + 60 * move, 250 - 40 * move, 40.0))]))
+        ts.append(t)
+        over.append(r.over_spine)
+        dist.append(r.hands[0].spine_dist)
+    return np.array(ts), np.array(over), np.array(dist)
+
+
+def test_a_hand_labelled_tapping_that_slides_off_the_line_is_released_where_it_is():
+    from feedback.safety import SafetyParams
+
+    p = SafetyParams()
+    t, over, dist = _slide_off_under_a_tapping_label(p)
+    assert over[(t > 0.3) & (t < 1.0)].all()
+    left = t[np.argmax(dist > p.release)]  # the hand is past the release distance from here on
+    assert not over[t >= left + p.clear_s + 0.07].any()
+    # Taking any hand labelled tapping at its lowest point of the last 0.3 s (the rule before)
+    # holds the alert on a hand that has left the line (the test can fail).
+    t, old, _ = _slide_off_under_a_tapping_label(SafetyParams(labelled_bounce_turns=0))
+    assert old[t >= left + p.clear_s + 0.07].any()
