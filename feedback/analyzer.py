@@ -24,7 +24,7 @@ from . import guide
 from .camera_check import CameraWatch, check, palm_widths_px
 from .labels import HAND_SIDES, HandSide, Label, side_of
 from .report import SessionReport, label_spans, spine_record, summarise
-from .safety import SafetyParams, SpineGuard
+from .safety import SafetyParams, SpineGuard, bounce_count
 from .spine import SpineLine
 from .summary import CameraNotes, SpineChange
 from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands, same_stroke
@@ -221,10 +221,15 @@ class SessionAnalyzer:
         """Where a hand touches the back. A tapping hand spends most of its time in the air, and
         seen obliquely a lifted hand appears shifted (parallax), so take it at its last contact:
         the lowest point in the image over the last tap cycle (lifting moves a point up)."""
-        tapping = self._slot_label[st.slot] == "tapotement"
+        slot = self.tracks.slots[st.slot]
+        # Tapping: bouncing, labelled or not (see SafetyParams.bounce_*).
+        hist = slot.window(t - self.o.safety.bounce_window_s)
+        turns = bounce_count(hist[:, Y], hist[:, SIZE], self.o.safety)
+        tapping = turns >= self.o.safety.bounce_turns or (
+            self._slot_label[st.slot] == "tapotement" and turns >= self.o.safety.labelled_bounce_turns)
         if not tapping:
             return st.slot, st.spine_dist, 0.0 <= st.along <= 1.0, st.along, False, self._twisting
-        recent = self.tracks.slots[st.slot].window(t - self.o.safety.contact_window_s)
+        recent = slot.window(t - self.o.safety.contact_window_s)
         row = recent[int(np.argmax(recent[:, Y]))]
         dist = abs(row[ACROSS]) * self._spine_px / max(row[SIZE], 1e-6)
         return st.slot, dist, 0.0 <= row[ALONG] <= 1.0, row[ALONG], True

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import guide
 from .spine import PALM_WIDTH_PER_SIZE
 
@@ -24,6 +26,19 @@ class SafetyParams:
     # and must come this much closer to count.
     tapping_enter_scale: float = 0.5
     contact_window_s: float = 0.3  # about one tap cycle at the slowest tapping rate
+    # A hand bouncing on and off the back is tapping whatever the technique's label says (the label
+    # comes about 1 s after tapping starts, and in that second a lifted hand seen obliquely can
+    # appear over the spine): its height in the image reverses at least `bounce_turns` times
+    # within `bounce_window_s`, each reversal at least `bounce_swing` palm sizes. Kneading circles
+    # (about 1 Hz) reverse at most twice in that time; a glide or a drift not at all.
+    bounce_window_s: float = 0.6
+    bounce_turns: int = 3
+    bounce_swing: float = 0.15
+    # A hand labelled tapping is taken at its contact only while it moves up and down at all (at
+    # least this many reversals): the label lags by up to a second, and a hand that has stopped
+    # tapping and slid onto or off the line is where it is seen (its lowest point of the last
+    # tap cycle would hold a hand that left the line on it).
+    labelled_bounce_turns: int = 1
     # In a recognised twist the hands slide past each other across the spine by design (guide
     # step 15): a pass shorter than this is not a hand resting or pressing on the spine (a little
     # under the 0.5 s the evaluation calls brief, so a stay of 0.5 s is caught).
@@ -43,6 +58,32 @@ class SpineEvent:
                 "duration": None if self.end is None else round(self.end - self.start, 3),
                 "closest_palm_widths": round(self.closest / PALM_WIDTH_PER_SIZE, 3),
                 "region": region(self.along), "hands": sorted(self.hands)}
+
+
+def bounce_turns(y: np.ndarray, swing: float) -> int:
+    """Reversals of direction in the series `y`, counting only those that go back by at least
+    `swing` (hysteresis, so landmark jitter does not count)."""
+    if len(y) < 3:
+        return 0
+    ext, heading, turns = float(y[0]), 0, 0
+    for v in y[1:].tolist():
+        if heading == 0:
+            if abs(v - ext) >= swing:
+                heading, ext = (1 if v > ext else -1), v
+        elif (v - ext) * heading > 0:
+            ext = v
+        elif (ext - v) * heading >= swing:
+            heading, ext, turns = -heading, v, turns + 1
+    return turns
+
+
+def bounce_count(y_px: np.ndarray, size_px: np.ndarray, params: SafetyParams) -> int:
+    """Reversals of a hand's image height (px, over the last `bounce_window_s`) of at least
+    `bounce_swing` palm sizes: a hand in contact slides, a tapping hand lifts and drops."""
+    if len(y_px) < 4:
+        return 0
+    size = float(np.median(size_px))
+    return bounce_turns(np.asarray(y_px) / max(size, 1e-6), params.bounce_swing)
 
 
 def region(along: float) -> str:
