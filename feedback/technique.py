@@ -163,6 +163,7 @@ def _has_gaps(t: np.ndarray) -> bool:
 
 
 MISSING_SHARE = 0.1
+FALSE_SIZE = 2.0  # see window_features
 
 
 def _uneven_spectrum(spec_ch: np.ndarray, raw: np.ndarray, detrended: np.ndarray, t: np.ndarray,
@@ -178,8 +179,9 @@ def _uneven_spectrum(spec_ch: np.ndarray, raw: np.ndarray, detrended: np.ndarray
     inside = (t >= g[0] - half) & (t <= g[-1] + half)
     ts, r = t[inside], rows[inside]
     freqs = np.fft.rfftfreq(m, 1 / p.rate_hz)
-    high = freqs >= p.tap_min_hz
-    if len(ts) < 4:
+    # The tap band, where the samples' usual rate measures it well (below 0.8 of half of it).
+    high = (freqs >= p.tap_min_hz) & (freqs <= min(p.tap_max_hz, 0.4 / _median(np.diff(ts)) if len(ts) > 1 else 0))
+    if len(ts) < 4 or not high.any():
         return
     f = np.fft.rfft(detrended, axis=1)
     f[:, high] = 0
@@ -197,9 +199,25 @@ def _uneven_spectrum(spec_ch: np.ndarray, raw: np.ndarray, detrended: np.ndarray
     taper *= np.hanning(m).sum() / max(float((taper * w).sum()), 1e-12)  # the grid's taper sum
     fh = freqs[high]
     phase = np.exp(-2j * np.pi * np.outer(ts - g[0], fh))
-    spec = np.abs((sig * (w * taper)) @ phase) ** 2
-    spec[:, fh > 0.5 / _median(np.diff(ts)) + 1e-6] = 0.0
-    spec_ch[:, high] = spec
+    ww = w * taper
+    # Unevenly timed samples also spread a strong tap's own power over the band (and so blunt
+    # its peak): take each channel's strongest tones out by a least-squares fit at the samples,
+    # and count them as an evenly sampled window would see them (two rounds of CLEAN).
+    out = np.zeros((6, len(fh)), complex)
+    win = np.hanning(m)
+    gk = g - g[0]
+    for _ in range(2):
+        spec = (sig * ww) @ phase
+        j = np.argmax(np.abs(spec), axis=1)
+        for c in range(6):
+            arg = 2 * np.pi * fh[j[c]] * (ts - g[0])
+            basis = np.stack((np.cos(arg), np.sin(arg)))
+            gram = (basis * ww) @ basis.T + 1e-9 * np.eye(2)
+            a, b = np.linalg.solve(gram, (basis * ww) @ sig[c])
+            sig[c] -= a * basis[0] + b * basis[1]
+            argg = 2 * np.pi * fh[j[c]] * gk
+            out[c] += np.fft.rfft((a * np.cos(argg) + b * np.sin(argg)) * win)[high]
+    spec_ch[:, high] = np.abs(out + (sig * ww) @ phase) ** 2
 
 
 def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -236,6 +254,16 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
     unit = _median(hist[:, SIZE])
     if unit <= 0:
         return HandWindow("absent", 0.0)
+    # A palm does not grow or shrink twofold against its own median within a few seconds at
+    # the same place on the back: such a sample is a false detection (a fleeting tiny "hand"),
+    # and one of them reads as a burst of tapping. Leave it out.
+    sane = (hist[:, SIZE] >= unit / FALSE_SIZE) & (hist[:, SIZE] <= unit * FALSE_SIZE)
+    if not sane.all():
+        hist = hist[sane]
+        t = hist[:, T]
+        first = int(t.searchsorted(t_now - p.window_s))
+        if len(t) - first < 4:
+            return HandWindow("absent", 0.0)
     # Travel along the spine over the longer window; one interpolation for both grids.
     g_long, _ = _grid(t, t_now, p.travel_window_s, p.rate_hz)
     n_long = len(g_long)
