@@ -389,7 +389,12 @@ class SessionAnalyzer:
             inside = [sum(1 for g in self.glides if g.slot == slot and min(g.end, end) - max(g.start, start)
                           > 0.5 * g.duration) for slot in (0, 1)]
             if max(inside) < self.o.min_bout_glides:
-                labels[a:b] = "other"
+                # Between two stretches of one technique it is the hands moving on within it
+                # (tapping works its way over the back), not a move to another technique.
+                before = labels[a - 1] if a > 0 else None
+                after = labels[b] if b < len(labels) else None
+                same = before == after and before in guide.TECHNIQUES and before != "effleurage"
+                labels[a:b] = before if same else "other"
 
     def _technique_spans(self, t: np.ndarray, labels: np.ndarray) -> list[Stroke]:
         """Kneading and tapping bouts, with tempo, radius and rate from the decisions inside."""
