@@ -302,7 +302,9 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
     k, kk, win, scale, band, band_freqs, any_band = _spectral(m, p)
     sig = np.empty((6, m))
     sig[0], sig[1], sig[2], sig[3], sig[4], sig[5] = xs, ys, ext, lsz, cols[:, 4], cols[:, 5]
-    gaps = _has_gaps(t[first:])
+    # Only where the stream's own rate measures the whole tap band (at least twice the fastest
+    # tapping): below that, the aliasing rules judge the band, on the resampled window.
+    gaps = _has_gaps(t[first:]) and 1.0 / max(_median(np.diff(t[first:])), 1e-6) >= 2 * p.plausible_tap_hz
     raw = sig.copy() if gaps else None
     sig -= sig.sum(axis=1, keepdims=True) / m
     sig = sig - np.outer(sig @ k / kk, k)
