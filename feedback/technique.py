@@ -150,6 +150,76 @@ def _spectral(m: int, p: "ClassifierParams") -> tuple:
     return c
 
 
+def _has_gaps(t: np.ndarray) -> bool:
+    """Many frames missing inside the window (a loaded stream drops them at random): at least
+    MISSING_SHARE of the frames the stream's usual interval would have brought. A detection
+    missed now and then costs little when interpolated over; a third of the frames missing
+    smooths away the tap band."""
+    d = np.diff(t)
+    if len(d) < 3:
+        return False
+    expected = (t[-1] - t[0]) / max(_median(d), 1e-6)
+    return float(d.max()) > 1.5 * _median(d) and 1 - len(d) / max(expected, 1.0) >= MISSING_SHARE
+
+
+MISSING_SHARE = 0.1
+FALSE_SIZE = 2.0  # see window_features
+
+
+def _uneven_spectrum(spec_ch: np.ndarray, raw: np.ndarray, detrended: np.ndarray, t: np.ndarray,
+                     rows: np.ndarray, g: np.ndarray, unit: float, p: "ClassifierParams") -> None:
+    """Replace the tap band and above of `spec_ch` (the resampled window's power per channel)
+    by the power measured at the samples' own times. The slow motion below the tap band is
+    well resampled; it is taken from the grid and subtracted first, because unevenly timed
+    samples spread a strong slow motion's power over every frequency. Each sample is weighted
+    by the time it stands for and tapered at its own time; frequencies above half the
+    samples' usual rate are not measured (they would only be images of lower ones)."""
+    m = len(g)
+    half = 0.5 / p.rate_hz
+    inside = (t >= g[0] - half) & (t <= g[-1] + half)
+    ts, r = t[inside], rows[inside]
+    freqs = np.fft.rfftfreq(m, 1 / p.rate_hz)
+    # The tap band, where the samples' usual rate measures it well (below 0.8 of half of it).
+    high = (freqs >= p.tap_min_hz) & (freqs <= min(p.tap_max_hz, 0.4 / _median(np.diff(ts)) if len(ts) > 1 else 0))
+    if len(ts) < 4 or not high.any():
+        return
+    f = np.fft.rfft(detrended, axis=1)
+    f[:, high] = 0
+    slow = raw - detrended + np.fft.irfft(f, m, axis=1)  # trend + the motion below the tap band
+    sig = np.empty((6, len(ts)))
+    sig[0], sig[1] = r[:, X] / unit, r[:, Y] / unit
+    sig[2], sig[3] = r[:, EXT], np.log(np.maximum(r[:, SIZE], 1e-9) / unit)
+    sig[4], sig[5] = r[:, TIPX], r[:, TIPY]
+    for c in range(6):
+        sig[c] -= np.interp(ts, g, slow[c])
+    edges = np.concatenate(([g[0] - half], (ts[1:] + ts[:-1]) / 2, [g[-1] + half]))
+    w = np.diff(edges) * p.rate_hz  # samples' worth of time each stands for (1 when none is missing)
+    u = (ts - (g[0] - half)) / (m / p.rate_hz)
+    taper = 0.5 - 0.5 * np.cos(2 * np.pi * np.clip(u, 0.0, 1.0))
+    taper *= np.hanning(m).sum() / max(float((taper * w).sum()), 1e-12)  # the grid's taper sum
+    fh = freqs[high]
+    phase = np.exp(-2j * np.pi * np.outer(ts - g[0], fh))
+    ww = w * taper
+    # Unevenly timed samples also spread a strong tap's own power over the band (and so blunt
+    # its peak): take each channel's strongest tones out by a least-squares fit at the samples,
+    # and count them as an evenly sampled window would see them (two rounds of CLEAN).
+    out = np.zeros((6, len(fh)), complex)
+    win = np.hanning(m)
+    gk = g - g[0]
+    for _ in range(2):
+        spec = (sig * ww) @ phase
+        j = np.argmax(np.abs(spec), axis=1)
+        for c in range(6):
+            arg = 2 * np.pi * fh[j[c]] * (ts - g[0])
+            basis = np.stack((np.cos(arg), np.sin(arg)))
+            gram = (basis * ww) @ basis.T + 1e-9 * np.eye(2)
+            a, b = np.linalg.solve(gram, (basis * ww) @ sig[c])
+            sig[c] -= a * basis[0] + b * basis[1]
+            argg = 2 * np.pi * fh[j[c]] * gk
+            out[c] += np.fft.rfft((a * np.cos(argg) + b * np.sin(argg)) * win)[high]
+    spec_ch[:, high] = np.abs(out + (sig * ww) @ phase) ** 2
+
+
 def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
     """All columns of `rows` at times g at once (np.interp one column at a time costs more).
     Clipping by maximum/minimum in place: np.clip's dispatch costs more than its work here."""
@@ -184,6 +254,16 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
     unit = _median(hist[:, SIZE])
     if unit <= 0:
         return HandWindow("absent", 0.0)
+    # A palm does not grow or shrink twofold against its own median within a few seconds at
+    # the same place on the back: such a sample is a false detection (a fleeting tiny "hand"),
+    # and one of them reads as a burst of tapping. Leave it out.
+    sane = (hist[:, SIZE] >= unit / FALSE_SIZE) & (hist[:, SIZE] <= unit * FALSE_SIZE)
+    if not sane.all():
+        hist = hist[sane]
+        t = hist[:, T]
+        first = int(t.searchsorted(t_now - p.window_s))
+        if len(t) - first < 4:
+            return HandWindow("absent", 0.0)
     # Travel along the spine over the longer window; one interpolation for both grids.
     g_long, _ = _grid(t, t_now, p.travel_window_s, p.rate_hz)
     n_long = len(g_long)
@@ -222,9 +302,17 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
     k, kk, win, scale, band, band_freqs, any_band = _spectral(m, p)
     sig = np.empty((6, m))
     sig[0], sig[1], sig[2], sig[3], sig[4], sig[5] = xs, ys, ext, lsz, cols[:, 4], cols[:, 5]
+    # Only where the stream's own rate measures the whole tap band (at least twice the fastest
+    # tapping): below that, the aliasing rules judge the band, on the resampled window.
+    gaps = _has_gaps(t[first:]) and 1.0 / max(_median(np.diff(t[first:])), 1e-6) >= 2 * p.plausible_tap_hz
+    raw = sig.copy() if gaps else None
     sig -= sig.sum(axis=1, keepdims=True) / m
     sig = sig - np.outer(sig @ k / kk, k)
     spec_ch = np.abs(np.fft.rfft(sig * win, axis=1)) ** 2
+    if gaps:
+        # Frames missing (a loaded stream drops them): interpolating across a gap smooths away
+        # the very tap band we look for, so that band comes from the samples themselves.
+        _uneven_spectrum(spec_ch, raw, sig, t[first:], hist[first:], g, unit, p)
     spec = spec_ch.sum(axis=0) * scale
     # Where the oscillation is: a tap brings the hand toward the camera and flicks the fingers
     # (size, reach, fingertips about the palm); a kneading circle moves the palm over the back.

@@ -238,13 +238,7 @@ def dropped(cli_reports):
     return live.report, cli_reports[video.stem]
 
 
-DROPPED_TAPPING = ("tapping is recognised about 1 s (8%) later or shorter on unevenly dropped frames (the "
-                   "same on the tracked landmarks with 6 drop seeds: 10.7-11.3 s of 12.0): recognition, issue #12")
-
-
-@pytest.mark.parametrize("name", ["effleurage", "petrissage",
-                                  pytest.param("tapotement", marks=pytest.mark.xfail(strict=True,
-                                                                                     reason=DROPPED_TAPPING))])
+@pytest.mark.parametrize("name", ["effleurage", "petrissage", "tapotement"])
 def test_live_page_with_a_third_of_the_frames_dropped_gives_the_same_technique_times(dropped, name):
     report, cli = dropped
     assert 0.6 < report.summary.frames / cli["summary"]["frames"] < 0.73
