@@ -17,7 +17,6 @@ from .types import Hand, HandFrame, SpinePoints, TrackHeader
 _LAZY = {
     "DetectorOptions": "hands", "HandDetector": "hands",
     "SourceError": "source", "VideoSource": "source", "CameraSource": "source",
-    "SpineEstimate": "pose", "estimate_spine": "pose",
     "track_video": "pipeline", "track_frames": "pipeline", "video_header": "pipeline",
     "header_for": "pipeline", "sample_frames": "pipeline",
 }
@@ -25,7 +24,6 @@ _LAZY = {
 if TYPE_CHECKING:
     from .hands import DetectorOptions, HandDetector
     from .pipeline import header_for, sample_frames, track_frames, track_video, video_header
-    from .pose import SpineEstimate, estimate_spine
     from .source import CameraSource, SourceError, VideoSource
 
 __all__ = [
@@ -35,7 +33,7 @@ __all__ = [
     "dumps_track",
     # lazy (see _LAZY)
     "DetectorOptions", "HandDetector", "SourceError", "VideoSource", "CameraSource",
-    "SpineEstimate", "estimate_spine", "track_video", "track_frames", "video_header",
+    "track_video", "track_frames", "video_header",
     "header_for", "sample_frames",
 ]
 
