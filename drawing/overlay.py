@@ -11,6 +11,7 @@ import numpy as np
 from feedback import guide
 from feedback.safety import SafetyParams
 from feedback.spine import palm_size_px
+from feedback.story import mmss
 
 from .colors import SEVERITY_COLORS, TECHNIQUE_COLORS
 
@@ -143,7 +144,7 @@ def draw_status(img: np.ndarray, result) -> None:
     _text_box(img, line, (x0, y1 + int(4 * s)), 0.5 * s, 1, alpha=0.6, pad=5)
     # Top right: time into the session.
     t = float(getattr(result, "t", 0.0))
-    clock = f"{int(t // 60)}:{int(t % 60):02d}"
+    clock = mmss(t)
     (tw, _), _ = cv2.getTextSize(clock, FONT, 0.6 * s, 1)
     _text_box(img, clock, (w - tw - int(20 * s), y0), 0.6 * s, 1, alpha=0.55)
 

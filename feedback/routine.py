@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import guide
+from .story import mmss
 
 SWITCH_CONFIRM_S = 5.0   # the next step's technique held this long moves the guide on
 MAX_FRAME_GAP_S = 0.5    # a stall adds only this much time
@@ -59,11 +60,6 @@ class RoutineState:
     status: str                 # "start", "keep going", "can move on", "move on", "do passes", "finished"
     text: str                   # what to tell the learner now
     next_name: str | None
-
-
-def _mmss(s: float) -> str:
-    m, sec = divmod(int(s), 60)
-    return f"{m}:{sec:02d}"
 
 
 class Routine:
@@ -123,14 +119,14 @@ class Routine:
             text = f"{step.name.capitalize()}, {step.passes}: {step.how} Then {then}."
         elif s >= step.max_s:
             status = "move on"
-            text = f"{step.name.capitalize()}: {_mmss(s)}, the guide's most is {step.max_s / 60:g} min: {then} now."
+            text = f"{step.name.capitalize()}: {mmss(s)}, the guide's most is {step.max_s / 60:g} min: {then} now."
         elif s >= step.min_s:
             status = "can move on"
-            text = f"{step.name.capitalize()}: {_mmss(s)} done (guide {step.min_s / 60:g}-{step.max_s / 60:g} min). " \
+            text = f"{step.name.capitalize()}: {mmss(s)} done (guide {step.min_s / 60:g}-{step.max_s / 60:g} min). " \
                    f"You can {then}."
         else:
             status = "start" if s == 0 else "keep going"
-            text = f"{step.name.capitalize()}: {_mmss(s)} of {step.min_s / 60:g}-{step.max_s / 60:g} min. {step.how}"
+            text = f"{step.name.capitalize()}: {mmss(s)} of {step.min_s / 60:g}-{step.max_s / 60:g} min. {step.how}"
         return RoutineState(self.index, step, s, status, text, nxt)
 
     def summary(self) -> list[dict]:

@@ -15,6 +15,7 @@ from coaching import calibration
 from coaching.live import NO_START_S, STALL_S, WATCHDOG, LiveSession, Measurement, join_recording  # noqa: F401
 from coaching.session import SessionResult
 from feedback import guide
+from feedback.story import mmss as moment
 from feedback.spine_auto import CONFIRM_AT
 
 from . import calibrate, saved_line, sound
@@ -75,7 +76,7 @@ def _panel(live: LiveSession, playing: bool) -> None:
     if running:
         label = snap["label"] if snap["frames"] else "—"
         t = snap.get("t")
-        at = f" · {int(t // 60)}:{int(t % 60):02d}" if t is not None and snap["frames"] else ""  # as the overlay's clock
+        at = f" · {moment(t)}" if t is not None and snap["frames"] else ""  # the overlay's clock
         # The panel is of one frame (its time, as on the video's clock), label, cue and counts alike.
         st.markdown(f"### Now: {label.capitalize() if label != '—' else label}{at}")
         cue = snap["cue"]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from coaching.session import clock
 from feedback import guide
 from drawing.colors import SEVERITY_COLORS, TECHNIQUE_COLORS
 from feedback.report import SessionReport, label_spans
@@ -76,11 +77,7 @@ def sidebar() -> None:
 
 # -- formatting -------------------------------------------------------------------------------
 
-def mmss(seconds: float | None) -> str:
-    if seconds is None or not np.isfinite(seconds):
-        return "–"
-    m, s = divmod(int(round(max(0.0, float(seconds)))), 60)
-    return f"{m}:{s:02d}"
+mmss = clock  # durations and times in the report: rounded to the second (coaching.session.clock)
 
 
 def target_text(name: str) -> str:
