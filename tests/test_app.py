@@ -175,8 +175,9 @@ def test_guide_page_lists_the_doctor_first_conditions_and_ticks_through():
 # -- the live page (the stream itself is tested in a real browser: test_live_browser.py) ------
 
 def _live_script():
-    from views import live
+    from views import live, nav
 
+    nav.register(nav.pages())  # as app.py does: the page links to the others
     live.page()
 
 

@@ -139,8 +139,9 @@ def test_a_malformed_sidecar_is_refused_by_the_command_line_and_the_app_alike(tm
 
 
 def _live_script():
-    from views import live
+    from views import live, nav
 
+    nav.register(nav.pages())  # as app.py does: the page links to the others
     live.page()
 
 
