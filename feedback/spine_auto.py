@@ -6,6 +6,8 @@ Sources of evidence (each a small estimator returning a line and its features):
   and the direction of the pressing glides; the most precise once there are strokes;
 - pose (tracker.spine_image.spine_from_pose): MediaPipe Pose on turned stills;
 - outline (tracker.spine_image.spine_from_outline): the body mask's long axis.
+- bare back (tracker.spine_image.skin_ends): where the back's skin begins and ends along the
+  strokes' line in the stills; with the pose's middle, it places the line along the back.
 
 `fuse` takes the hands' line when there is one (its head end from the glides, or from the pose
 when the glides do not say and the pose agrees with the line), else the pose's. Its confidence
