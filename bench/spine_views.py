@@ -46,6 +46,10 @@ def image_evidence(views: list[Path], cache: Path) -> dict:
 
 
 def rows(root: Path, name: str) -> list[dict]:
+    import cv2
+
+    from tracker.spine_image import skin_ends
+
     views = sorted(p for p in (root / name).iterdir() if (p / "truth.json").exists())
     img = image_evidence(views, root / f"image_evidence_{name}.pkl")
     out = []
@@ -55,18 +59,21 @@ def rows(root: Path, name: str) -> list[dict]:
         true = SpinePoints(tuple(truth["spine"]["head"]), tuple(truth["spine"]["sacrum"]))
         _, frames = read_track(v / "track.jsonl")
         pose, outline = img[str(v)]
+        stills = [cv2.imread(str(p)) for p in sorted(v.glob("still_*.png"))]
         for stage in STAGES:
             hands = None if stage is None else estimate_from_hands(frames, w, h, stage)
+            # The picture's ends along the strokes' line (as coaching.spine_policy.auto_spine does).
+            ends = None if hands is None or hands.points is None else skin_ends(stills, hands.points)
             hands_only = None if hands is None or hands.points is None else score_line(hands.points, true, w, h)
             out.append({"view": v.name, "set": name, "stage": stage, "where": truth["where"], "light": truth["light"],
-                        "hands": hands, "pose": pose, "outline": outline, "w": w, "h": h, "truth": true,
+                        "hands": hands, "pose": pose, "outline": outline, "ends": ends, "w": w, "h": h, "truth": true,
                         "hands_only_good": None if hands_only is None else hands_only.good})
     return out
 
 
 def evaluate(rs: list[dict], confidence: ConfidenceModel | None = None) -> list[dict]:
     for r in rs:
-        a = fuse(r["hands"], r["pose"], r["outline"], r["w"], r["h"], confidence)
+        a = fuse(r["hands"], r["pose"], r["outline"], r["w"], r["h"], confidence, ends=r["ends"])
         r["auto"] = a
         r["score"] = None if a.points is None else score_line(a.points, r["truth"], r["w"], r["h"])
         r["good"] = bool(r["score"] is not None and r["score"].good)

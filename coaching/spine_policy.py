@@ -177,9 +177,15 @@ def auto_spine(width: int, height: int, stills: Iterable[np.ndarray] | None = No
     from feedback.spine_auto import fuse
     from feedback.spine_from_hands import estimate_from_hands
 
-    pose, outline = body_evidence(list(stills or []))
+    stills = list(stills or [])
+    pose, outline = body_evidence(stills)
     hands = estimate_from_hands(hand_frames, width, height, seconds) if hand_frames else None
-    return fuse(hands, pose, outline, width, height)
+    ends = None
+    if stills and hands is not None and hands.points is not None:
+        from tracker.spine_image import skin_ends
+
+        ends = skin_ends(stills, hands.points)  # the bare back's ends along the strokes' line
+    return fuse(hands, pose, outline, width, height, ends=ends)
 
 
 def body_evidence(stills: list[np.ndarray]):

@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "sample_videos"))
     r.add_argument("--only", action="append", help="render only this sample (repeatable)")
     v = sub.add_parser("spineviews", help="render views with their true spine line (studio.spineviews)")
-    v.add_argument("--set", choices=("tune", "heldout", "final", "final2", "final3", "famc"), required=True)
+    v.add_argument("--set", choices=("tune", "heldout", "final", "final2", "final3", "famc", "famd", "fame"), required=True)
     v.add_argument("--count", type=int, default=50)
     v.add_argument("--out", required=True)
     a = ap.parse_args(argv)

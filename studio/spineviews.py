@@ -10,7 +10,7 @@ or at its head, 60-160 cm from the back, light from dim to full) with its true s
 - `truth.json`: the true spine (normalised image coordinates) and how the view was made.
 
 The seed sets are disjoint (tune: 1000+, heldout: 5000+, final: 7000+, final2: 9000+, final3: 11000+,
-famc: 13000+). The held-out views
+famc: 13000+, famd: 15000+ and fame: 17000+, new draws of famc's family for round 3). The held-out views
 (heldout and final) also use a separately written motion family (`_other_motion`, not
 studio.choreography), so that the hands-based estimate is scored on strokes it was not tuned
 on. `final` exists because `heldout`, once looked at, was used to diagnose failures; `final2`
@@ -34,9 +34,9 @@ from .render import compose, exposure_gain, random_look
 from .scene import render_background
 from .session import Noise, Rig, Segment, observe, simulate
 
-SEEDS = {"tune": 1000, "heldout": 5000, "final": 7000, "final2": 9000, "final3": 11000, "famc": 13000}
+SEEDS = {"tune": 1000, "heldout": 5000, "final": 7000, "final2": 9000, "final3": 11000, "famc": 13000, "famd": 15000, "fame": 17000}
 # Motion family per set: "a" studio.choreography, "b" _other_motion, "c" studio.spinemotion_c.
-FAMILY = {"tune": "a", "heldout": "b", "final": "b", "final2": "b", "final3": "b", "famc": "c"}
+FAMILY = {"tune": "a", "heldout": "b", "final": "b", "final2": "b", "final3": "b", "famc": "c", "famd": "c", "fame": "c"}
 WIDTH, HEIGHT, FPS, MASSAGE_S = 480, 360, 15.0, 40.0
 STILL_TIMES = (3.0, 14.0, 27.0)
 

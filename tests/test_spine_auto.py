@@ -301,3 +301,52 @@ def test_the_third_motion_family_works_one_side_and_rests_a_hand():
                                 or ((speed[1] < 0.5) & (speed[0] > 5)).mean() > 0.1)
         assert m.visible.mean() > 0.7 and np.isfinite(m.palm).all()
     assert all(seen.values()), seen
+
+
+def _bare_back_picture():
+    """A bare back along x from 150 to 450 px (skin), hair beyond 450, a towel below 150, on a sheet."""
+    img = np.full((H, W, 3), (200, 205, 210), np.uint8)        # sheet (BGR)
+    img[170:310, 60:150] = (60, 40, 150)                        # towel over the hips
+    img[170:310, 150:450] = (120, 150, 200)                     # skin
+    img[190:290, 450:540] = (30, 30, 35)                        # hair
+    img[150:175, 260:330] = (140, 165, 215)                     # a hand resting on the back's edge
+    return img
+
+
+def test_the_bare_back_gives_the_line_ends_along_the_strokes_line():
+    from tracker.spine_image import SKIN_SACRUM, skin_ends
+
+    # The strokes covered only the upper half of the back: their line is right across, short along.
+    strokes = SpinePoints((420 / W, 240 / H), (300 / W, 240 / H))
+    ends = skin_ends([_bare_back_picture()] * 3, strokes)
+    head, sacrum = np.array(ends.points.head) * [W, H], np.array(ends.points.sacrum) * [W, H]
+    assert ends.features["found"] == 3
+    assert head[0] == pytest.approx(450, abs=6) and abs(head[1] - 240) < 1
+    assert sacrum[0] == pytest.approx(150 - SKIN_SACRUM * 300, abs=8)
+    # A line whose far end is out of the picture gives nothing rather than a guess.
+    off = skin_ends([_bare_back_picture()[:, :400]] * 3, SpinePoints((380 / 400, 240 / H), (300 / 400, 240 / H)))
+    assert off.points is None
+
+
+def test_the_pictures_ends_move_the_strokes_line_along_itself_and_count_as_agreement():
+    from feedback.spine_auto import ENDS_SHIFT, POSE_MID_BIAS
+
+    strokes = SpinePoints((0.7, 0.5), (0.5, 0.5))   # middle at x 0.6, length 0.2
+    hands = dataclasses.replace(estimate_from_hands([], W, H), points=strokes, pairs=200, straightness=1.0)
+    far = ImageEvidence(SpinePoints((0.6, 0.5), (0.4, 0.5)), "skin", {"found": 3})   # middle 0.5: half a line back
+    same = ImageEvidence(SpinePoints((0.8, 0.4), (0.4, 0.4)), "skin", {"found": 3})  # middle 0.6 (across does not count)
+
+    def mid(found):
+        return (np.array(found.points.head) + found.points.sacrum) / 2
+
+    # The strokes and the bare back: the line moves ENDS_SHIFT of the way.
+    assert mid(fuse(hands, None, None, W, H, ends=far)) == pytest.approx([0.6 - ENDS_SHIFT * 0.1, 0.5])
+    # With the pose too, the median of the three middles: here the pose's (it sits with the strokes'
+    # line shifted 0.3 line lengths back, between the strokes' and the back's).
+    pose = _pose_ev(SpinePoints((0.64, 0.5), (0.44, 0.5)))
+    m = mid(fuse(hands, pose, None, W, H, ends=far))
+    assert m == pytest.approx([0.54 - POSE_MID_BIAS * 0.2, 0.5])
+    moved, kept = fuse(hands, _pose_ev(strokes), None, W, H, ends=far), fuse(hands, _pose_ev(strokes), None, W, H, ends=same)
+    assert moved.features["ends_agree"] == 0.0 and kept.features["ends_agree"] == pytest.approx(1.0)
+    assert kept.features["mids_agree"] > 0.8 and moved.features["mids_agree"] == 0.0
+    assert kept.confidence > moved.confidence

@@ -30,7 +30,7 @@ def truth_line(name: str) -> SpinePoints:
     return SpinePoints(tuple(t["head"]), tuple(t["sacrum"]))
 
 
-@pytest.mark.parametrize("name", ["effleurage_up", "mini_session"])
+@pytest.mark.parametrize("name", ["effleurage_up", "mini_session", "petrissage"])
 def test_without_its_calibration_the_sample_gets_a_good_line_and_the_same_spine_events(name, tmp_path):
     copy = tmp_path / f"{name}.mp4"
     shutil.copy(SAMPLES / f"{name}.mp4", copy)

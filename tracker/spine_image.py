@@ -177,3 +177,89 @@ def spine_from_outline(frames: Sequence[np.ndarray], body_mask) -> ImageEvidence
 # The spine's length against the square root of the blob's area, and the spine's midpoint
 # shift from the blob's centre toward the head (in spine lengths): fitted on the tune views.
 OUTLINE_LENGTH, OUTLINE_SHIFT = 0.95, 0.0
+
+
+# -- the line's ends along a known direction: where the bare back begins and ends -------------
+# The strokes give the line's direction and its place across the back well, but its ends only
+# over the part of the back worked so far. The picture says where the bare back is: walking
+# along the line from its middle, the back's skin gives way to the hair at the neck end and to
+# the towel or clothes at the hips. Fitted on the tune views (studio.spineviews, README "Finding
+# the spine line"): the skin's end at the neck is the base of the neck (bias about 0); at the
+# hips it stops short of the sacrum by SKIN_SACRUM of the skin's length.
+SKIN_BAND = 0.06       # half-width of the band sampled across the line, in line lengths
+SKIN_REF = 0.3         # the reference colour: the band within this of the line's middle
+SKIN_TOL = 2.5         # a pixel is "like the back" within this many median distances of it
+SKIN_MIN_TOL = 8.0     # ... and never less than this (Lab units; L weighted by half)
+SKIN_RUN = 0.06        # the back ends where under half the band is like it over this length
+SKIN_SACRUM = 0.13
+SKIN_REACH = 2.5       # how far out to look, in line lengths from the middle (strokes may cover half the back)
+
+
+def _band(img: np.ndarray, centre: np.ndarray, axis: np.ndarray, ts: np.ndarray, ss: np.ndarray):
+    normal = np.array([-axis[1], axis[0]])
+    p = centre + ts[:, None, None] * axis + ss[None, :, None] * normal
+    x, y = np.round(p[..., 0]).astype(int), np.round(p[..., 1]).astype(int)
+    h, w = img.shape[:2]
+    inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+    return img[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)], inside
+
+
+def _skin_end(like: np.ndarray, seen: np.ndarray, ts: np.ndarray, run: int, step: int) -> float | None:
+    """From the middle outward (step +1 or -1): where the band stops being like the back."""
+    i = int(np.argmin(np.abs(ts)))
+    while 0 <= i < len(ts):
+        if not seen[i]:
+            return None  # the picture ends first: the end is not in view
+        seg = like[i:i + run] if step > 0 else like[max(0, i - run + 1):i + 1]
+        if float(np.mean(seg)) < 0.5:
+            return float(ts[i])
+        i += step
+    return None
+
+
+def skin_ends(frames: Sequence[np.ndarray], line: SpinePoints) -> ImageEvidence:
+    """The line's ends along its own direction from where the bare back begins and ends in
+    each still (median over the stills); `line` gives the direction, the place across and the
+    head end (from the strokes). Features: stills with both ends found, and their spread (in
+    line lengths)."""
+    if not frames:
+        return ImageEvidence(None, "skin", {"found": 0})
+    h, w = frames[0].shape[:2]
+    scale = np.array([w, h], float)
+    head, sacrum = np.asarray(line.head) * scale, np.asarray(line.sacrum) * scale
+    length = float(np.linalg.norm(head - sacrum))
+    if length < 8:
+        return ImageEvidence(None, "skin", {"found": 0})
+    axis, centre = (head - sacrum) / length, (head + sacrum) / 2
+    ts = np.arange(-SKIN_REACH * length, SKIN_REACH * length, 2.0)
+    ss = np.linspace(-SKIN_BAND * length, SKIN_BAND * length, 9)
+    run = max(1, int(SKIN_RUN * length / 2.0))
+    ends = []
+    for frame in frames:
+        lab = cv2.cvtColor(frame, cv2.COLOR_BGR2LAB).astype(np.float32)
+        val, inside = _band(lab, centre, axis, ts, ss)
+        core = (np.abs(ts) < SKIN_REF * length)[:, None] & inside
+        if core.sum() < 20:
+            continue
+        ref = np.median(val[core], axis=0)
+        dist = np.linalg.norm((val - ref) * np.array([0.5, 1.0, 1.0], np.float32), axis=-1)
+        tol = max(SKIN_TOL * float(np.median(dist[core])), SKIN_MIN_TOL)
+        like = ((dist < tol) & inside).sum(1) / np.maximum(inside.sum(1), 1)
+        seen = inside.mean(1) > 0.5
+        top, bottom = _skin_end(like, seen, ts, run, 1), _skin_end(like, seen, ts, run, -1)
+        if top is not None and bottom is not None and top - bottom > 0.2 * length:
+            ends.append((top, bottom))
+    if not ends:
+        return ImageEvidence(None, "skin", {"found": 0})
+    e = np.array(ends)
+    top, bottom = float(np.median(e[:, 0])), float(np.median(e[:, 1]))
+    bottom -= SKIN_SACRUM * (top - bottom)
+    mids = (e[:, 0] + e[:, 1]) / 2
+    feats = {"found": len(ends), "spread": float(np.median(np.abs(mids - np.median(mids)))) / length,
+             "length": (top - bottom) / length}
+    try:
+        pts = SpinePoints(tuple(float(x) for x in (centre + top * axis) / scale),
+                          tuple(float(x) for x in (centre + bottom * axis) / scale))
+    except ValueError:
+        return ImageEvidence(None, "skin", feats)
+    return ImageEvidence(pts, "skin", feats)
