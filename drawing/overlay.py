@@ -5,12 +5,14 @@ Sized from the frame height, so it reads the same at 640x480 as at 1080p.
 """
 from __future__ import annotations
 
+import functools
+import math
+
 import cv2
 import numpy as np
 
 from feedback import guide
 from feedback.safety import SafetyParams
-from feedback.spine import palm_size_px
 from feedback.story import mmss
 
 from .colors import SEVERITY_COLORS, TECHNIQUE_COLORS
@@ -31,12 +33,23 @@ TYPICAL_PALM_PER_SPINE = 0.14
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 _BONES = np.array(HAND_CONNECTIONS)
+_PALM = [0, 5, 9, 13, 17]  # the palm polygon's landmarks (wrist and knuckles)
 
 
+@functools.lru_cache(maxsize=64)
 def bgr(hex_color: str) -> tuple[int, int, int]:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return (b, g, r)
+
+
+def _blend(roi: np.ndarray, color, alpha: float) -> None:
+    """roi (a view into the frame) becomes (1 - alpha) * roi + alpha * color, in place, rounded.
+    Two OpenCV calls over the region (no float copy of it, no GIL held): the overlay runs beside
+    the tracker, on the live page in the same thread."""
+    cv2.convertScaleAbs(roi, dst=roi, alpha=1.0 - alpha)
+    if any(color):
+        cv2.add(roi, (color[0] * alpha, color[1] * alpha, color[2] * alpha, 0.0), dst=roi)
 
 
 def _text_box(img, text, org, scale, thick, fg=(255, 255, 255), bg=(0, 0, 0), alpha=0.55, pad=6):
@@ -47,18 +60,24 @@ def _text_box(img, text, org, scale, thick, fg=(255, 255, 255), bg=(0, 0, 0), al
     h, w = img.shape[:2]
     x2c, y2c = min(x2, w), min(y2, h)
     if x2c > x and y2c > y:
-        roi = img[y:y2c, x:x2c]
-        roi[:] = (roi * (1 - alpha) + np.array(bg, float) * alpha).astype(np.uint8)
+        _blend(img[y:y2c, x:x2c], bg, alpha)
     cv2.putText(img, text, (x + pad, y + pad + th), FONT, scale, fg, thick, cv2.LINE_AA)
     return x, y, x2, y2
+
+
+def _palm_size(ring: list, w: int, h: int) -> float:
+    """feedback.spine.palm_size_px of the ring's normalised points, in plain floats (numpy's
+    per-call cost was a tenth of the overlay's time for five points)."""
+    pts = [(x * w, y * h) for x, y in ring]
+    area = sum(pts[i - 1][0] * pts[i][1] - pts[i][0] * pts[i - 1][1] for i in range(len(pts)))
+    return math.sqrt(abs(area) / 2)
 
 
 def _palm_px(result, w: int, h: int, spine) -> float:
     sizes = []
     raw = getattr(result, "raw", None)
     for hand in (raw.hands if raw is not None else []):
-        px = np.asarray(hand.landmarks)[:, :2] * (w, h)
-        sizes.append(palm_size_px(px))
+        sizes.append(_palm_size(np.asarray(hand.landmarks)[_PALM, :2].tolist(), w, h))
     if sizes:
         return float(np.mean(sizes))
     length = float(np.hypot((spine.head[0] - spine.sacrum[0]) * w, (spine.head[1] - spine.sacrum[1]) * h))
@@ -162,9 +181,8 @@ def draw_cue(img: np.ndarray, cue) -> None:
         (tw, th), base = cv2.getTextSize(cue.text, FONT, scale, thick)
     bar_h = th + base + int(22 * s)
     y = h - bar_h
-    color = np.array(bgr(SEVERITY_COLORS.get(cue.severity, SEVERITY_COLORS["info"])), float)
-    roi = img[y:h, 0:w]
-    roi[:] = (roi * 0.15 + color * 0.85).astype(np.uint8)
+    color = bgr(SEVERITY_COLORS.get(cue.severity, SEVERITY_COLORS["info"]))
+    _blend(img[y:h, 0:w], color, 0.85)
     cv2.putText(img, cue.text, (int((w - tw) / 2), y + int(11 * s) + th), FONT, scale, (255, 255, 255), thick,
                 cv2.LINE_AA)
 
