@@ -129,13 +129,9 @@ def _annotate(path: Path, stride: int, updates: list, spine, fps: float, progres
     A long video is drawn in consecutive parts at once, one thread each (decoding, drawing and
     encoding all release the GIL for most of their time), and the parts' mp4s are joined without
     re-encoding: on two cores the pass takes about half the time. The report is not touched."""
-    import os
-
-    from tracker.parallel import MIN_FRAMES_PER_PART, plan_parts
-
     folder = private_folder("review")
     try:
-        plan = plan_parts(len(updates), os.cpu_count() or 1, min_frames=MIN_FRAMES_PER_PART)
+        plan = plan_parts_for_review(len(updates))
         out = folder / "annotated.mp4"
         written = _annotate_parts(path, stride, updates, spine, fps, progress, plan, folder, out) \
             if len(plan) > 1 else 0
@@ -144,6 +140,16 @@ def _annotate(path: Path, stride: int, updates: list, spine, fps: float, progres
         return out.read_bytes() if written else None
     finally:
         remove_folder(folder)
+
+
+def plan_parts_for_review(frames: int) -> list[tuple[int, int]]:
+    """[start, end) indices of the updates drawn by each thread: one part per core, as the
+    tracking's parts (a short video stays in one part)."""
+    import os
+
+    from tracker.parallel import plan_parts
+
+    return plan_parts(frames, os.cpu_count() or 1)
 
 
 def _annotate_whole(path: Path, stride: int, updates: list, spine, fps: float, progress: Progress | None,
