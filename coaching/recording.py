@@ -142,6 +142,11 @@ def _annotate(path: Path, stride: int, updates: list, spine, fps: float, progres
         remove_folder(folder)
 
 
+# A part whose first frame drawn is this many frames past its start: the container's seek is
+# not exact enough (no index); the video is then drawn in one pass.
+LATE_SEEK_FRAMES = 3
+
+
 def plan_parts_for_review(frames: int) -> list[tuple[int, int]]:
     """[start, end) indices of the updates drawn by each thread: one part per core, as the
     tracking's parts (a short video stays in one part)."""
@@ -181,7 +186,7 @@ def _annotate_parts(path: Path, stride: int, updates: list, spine, fps: float, p
     from .video import join_mp4
 
     done = [0] * len(plan)
-    starts: list[float | None] = [None] * len(plan)
+    starts: list[tuple[float, int] | None] = [None] * len(plan)  # each part's first frame: time, index
     errors: list[BaseException] = []
 
     def run(k: int, a: int, b: int) -> None:
@@ -201,9 +206,9 @@ def _annotate_parts(path: Path, stride: int, updates: list, spine, fps: float, p
                 progress(sum(done), len(updates))
     if errors:
         raise errors[0]
-    parts = [(folder / f"part{k}.mp4", starts[k]) for k in range(len(plan)) if starts[k] is not None]
-    if not parts:
-        return 0
+    if any(first is None or first[1] - a > LATE_SEEK_FRAMES for first, (a, _) in zip(starts, plan)):
+        return 0  # a seek that lands well past a part's start would leave a hole in the video
+    parts = [(folder / f"part{k}.mp4", first[0]) for k, first in enumerate(starts) if first is not None]
     try:
         join_mp4([(p, t - parts[0][1]) for p, t in parts], out)
     except ValueError:
@@ -214,16 +219,17 @@ def _annotate_parts(path: Path, stride: int, updates: list, spine, fps: float, p
 
 
 def _draw_part(path: Path, stride: int, updates: list, a: int, b: int, spine, fps: float, out: Path,
-               done: list[int], k: int) -> float | None:
+               done: list[int], k: int) -> tuple[float, int] | None:
     """Frames of updates[a:b] decoded (from a seek near frame a), drawn and encoded in this
     thread into `out`; each frame is paired with the update of its own time (a seek can land a
-    frame off: a frame with no update of its time is left out). Returns the first frame's time."""
+    frame off: a frame with no update of its time is left out). Returns the first frame drawn:
+    its time and its index in `updates`."""
     from drawing.overlay import draw_overlay
     from tracker.source import VideoSource
 
     from .video import VideoWriter
 
-    first: float | None = None
+    first: tuple[float, int] | None = None
     with VideoSource(path, stride=stride, read_ahead=0, start_frame=a * stride) as src:
         tol = 0.5 * stride / src.fps
         writer = VideoWriter(out, src.width, src.height, fps, threads=1)  # the parts share the cores
@@ -239,7 +245,7 @@ def _draw_part(path: Path, stride: int, updates: list, a: int, b: int, spine, fp
                     continue  # before this part's first frame: the part before draws it
                 draw_overlay(frame, u.result, spine, u.cue)
                 writer.write(frame, u.result.t)
-                first = u.result.t if first is None else first
+                first = (u.result.t, i) if first is None else first
                 done[k] += 1
                 i += 1
         finally:

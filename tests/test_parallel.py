@@ -80,3 +80,8 @@ def test_the_review_video_drawn_in_parts_is_the_one_pass_video(tmp_path, monkeyp
     for i, (_, img) in enumerate(parts):
         b, g, r = img[60, 100].astype(int)  # on the spine band: red when over, green when clear
         assert (r > g + 40) == (i % 7 == 0), i
+    # A part whose seek lands past its start would leave a hole: the video is drawn in one pass.
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(recording, "LATE_SEEK_FRAMES", -1)
+    fallback = decoded(recording._annotate(path, 1, updates, spine, 30.0, None))
+    assert [t for t, _ in fallback] == [t for t, _ in whole]
