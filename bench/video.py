@@ -98,19 +98,28 @@ def bare_mediapipe(frames: list[tuple[float, np.ndarray]], opts: DetectorOptions
             "hands_per_frame": found / n}
 
 
-def pipeline(path: Path, n: int, spine: SpineLine, opts: DetectorOptions, draw: bool, overlap: bool = True) -> dict:
-    """Decode, Session.push (MediaPipe, analysis, coach) and the overlay, per
-    frame, as a recording is annotated. With `overlap` (the product's way) decoding runs ahead
-    and drawing runs behind in their own threads, while MediaPipe tracks; without, all in turn."""
+def pipeline(path: Path, n: int, spine: SpineLine, opts: DetectorOptions, draw: bool, overlap: bool = True,
+             frames: list[tuple[float, np.ndarray]] | None = None) -> dict:
+    """Session.push (region detector and light check, MediaPipe, analysis, coach) and the
+    overlay, per frame. On `frames` given (bare MediaPipe's own frames, decoded beforehand, as a
+    live stream's frames arrive decoded), neither side decodes; without, the video is decoded
+    here too, ahead in a thread (`VideoSource`), as a recording is annotated. With `overlap`
+    (the product's way for a recording) drawing runs behind in its own thread while MediaPipe
+    tracks; without, all in turn in one thread (the live page's way)."""
     proc = Session(spine, detector_options=opts)
-    src = VideoSource(path) if overlap else VideoSource(path, read_ahead=0)
+    src = None
+    if frames is not None:
+        # Drawn in place: copies, made before the clock starts (the source's frames are its own).
+        it = iter([(t, f.copy()) for t, f in frames[:n]] if draw else frames[:n])
+    else:
+        src = VideoSource(path) if overlap else VideoSource(path, read_ahead=0)
+        it = iter(src)
     stage = OverlayStage(spine) if draw and overlap else None
-    frames = iter(src)
-    t, frame = next(frames)
+    t, frame = next(it)
     proc.push(frame, t)
     done, found = 0, 0
     t0, c0 = time.perf_counter(), time.process_time()
-    for t, frame in frames:
+    for t, frame in it:
         update = proc.push(frame, t)
         result = update.result
         if stage is not None:
@@ -124,10 +133,11 @@ def pipeline(path: Path, n: int, spine: SpineLine, opts: DetectorOptions, draw: 
     if stage is not None:
         stage.close()  # the last frames drawn count too
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    src.close()
+    if src is not None:
+        src.close()
     proc.finish()
     return {"frames": done, "fps": done / wall, "ms_per_frame": 1e3 * wall / done, "cpu_ms_per_frame": 1e3 * cpu / done,
-            "hands_per_frame": found / done, "draw": draw, "overlap": overlap}
+            "hands_per_frame": found / done, "draw": draw, "overlap": overlap, "decode": frames is None}
 
 
 def review(path: Path, spine: SpineLine, model_complexity: int, stride: int, max_seconds: float | None) -> dict:

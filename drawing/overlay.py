@@ -5,12 +5,14 @@ Sized from the frame height, so it reads the same at 640x480 as at 1080p.
 """
 from __future__ import annotations
 
+import functools
+import math
+
 import cv2
 import numpy as np
 
 from feedback import guide
 from feedback.safety import SafetyParams
-from feedback.spine import palm_size_px
 from feedback.story import mmss
 
 from .colors import SEVERITY_COLORS, TECHNIQUE_COLORS
@@ -31,12 +33,54 @@ TYPICAL_PALM_PER_SPINE = 0.14
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 _BONES = np.array(HAND_CONNECTIONS)
+_PALM = [0, 5, 9, 13, 17]  # the palm polygon's landmarks (wrist and knuckles)
 
 
+@functools.lru_cache(maxsize=64)
 def bgr(hex_color: str) -> tuple[int, int, int]:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return (b, g, r)
+
+
+def _blend(roi: np.ndarray, color, alpha: float) -> None:
+    """roi (a view into the frame) becomes (1 - alpha) * roi + alpha * color, in place, rounded.
+    Two OpenCV calls over the region (no float copy of it, no GIL held): the overlay runs beside
+    the tracker, on the live page in the same thread."""
+    cv2.convertScaleAbs(roi, dst=roi, alpha=1.0 - alpha)
+    if any(color):
+        cv2.add(roi, (color[0] * alpha, color[1] * alpha, color[2] * alpha, 0.0), dst=roi)
+
+
+WHITE = (255, 255, 255)
+
+
+@functools.lru_cache(maxsize=256)
+def _text_sprite(text: str, scale: float, thick: int) -> tuple[np.ndarray, int, int]:
+    """White anti-aliased text rendered once on black, kept as what it leaves of the background
+    (255 - coverage, BGR), with its margin and height above the baseline."""
+    (tw, th), base = cv2.getTextSize(text, FONT, scale, thick)
+    m = thick + 2  # room for the strokes' width and their anti-aliased edge
+    canvas = np.zeros((th + base + 2 * m, tw + 2 * m), np.uint8)
+    cv2.putText(canvas, text, (m, m + th), FONT, scale, 255, thick, cv2.LINE_AA)
+    return cv2.cvtColor(cv2.bitwise_not(canvas), cv2.COLOR_GRAY2BGR), m, th
+
+
+def _white_text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, thick: int) -> None:
+    """cv2.putText(img, text, org, FONT, scale, WHITE, thick, LINE_AA), from a cached sprite:
+    white over a background b at coverage c is 255 - (255 - b)(1 - c), three OpenCV calls on
+    the text's box. putText redraws every stroke anti-aliased, 0.1-0.35 ms for a banner's line,
+    on every frame; the sprite is within a few levels of it."""
+    keep, m, th = _text_sprite(text, scale, thick)
+    x0, y0 = int(org[0]) - m, int(org[1]) - th - m
+    h, w = img.shape[:2]
+    ax, ay, bx, by = max(x0, 0), max(y0, 0), min(x0 + keep.shape[1], w), min(y0 + keep.shape[0], h)
+    if bx <= ax or by <= ay:
+        return
+    roi = img[ay:by, ax:bx]
+    cv2.bitwise_not(roi, dst=roi)
+    cv2.multiply(roi, keep[ay - y0:by - y0, ax - x0:bx - x0], dst=roi, scale=1 / 255)
+    cv2.bitwise_not(roi, dst=roi)
 
 
 def _text_box(img, text, org, scale, thick, fg=(255, 255, 255), bg=(0, 0, 0), alpha=0.55, pad=6):
@@ -47,18 +91,27 @@ def _text_box(img, text, org, scale, thick, fg=(255, 255, 255), bg=(0, 0, 0), al
     h, w = img.shape[:2]
     x2c, y2c = min(x2, w), min(y2, h)
     if x2c > x and y2c > y:
-        roi = img[y:y2c, x:x2c]
-        roi[:] = (roi * (1 - alpha) + np.array(bg, float) * alpha).astype(np.uint8)
-    cv2.putText(img, text, (x + pad, y + pad + th), FONT, scale, fg, thick, cv2.LINE_AA)
+        _blend(img[y:y2c, x:x2c], bg, alpha)
+    if tuple(fg) == WHITE:
+        _white_text(img, text, (x + pad, y + pad + th), scale, thick)
+    else:
+        cv2.putText(img, text, (x + pad, y + pad + th), FONT, scale, fg, thick, cv2.LINE_AA)
     return x, y, x2, y2
+
+
+def _palm_size(ring: list, w: int, h: int) -> float:
+    """feedback.spine.palm_size_px of the ring's normalised points, in plain floats (numpy's
+    per-call cost was a tenth of the overlay's time for five points)."""
+    pts = [(x * w, y * h) for x, y in ring]
+    area = sum(pts[i - 1][0] * pts[i][1] - pts[i][0] * pts[i - 1][1] for i in range(len(pts)))
+    return math.sqrt(abs(area) / 2)
 
 
 def _palm_px(result, w: int, h: int, spine) -> float:
     sizes = []
     raw = getattr(result, "raw", None)
     for hand in (raw.hands if raw is not None else []):
-        px = np.asarray(hand.landmarks)[:, :2] * (w, h)
-        sizes.append(palm_size_px(px))
+        sizes.append(_palm_size(np.asarray(hand.landmarks)[_PALM, :2].tolist(), w, h))
     if sizes:
         return float(np.mean(sizes))
     length = float(np.hypot((spine.head[0] - spine.sacrum[0]) * w, (spine.head[1] - spine.sacrum[1]) * h))
@@ -162,11 +215,9 @@ def draw_cue(img: np.ndarray, cue) -> None:
         (tw, th), base = cv2.getTextSize(cue.text, FONT, scale, thick)
     bar_h = th + base + int(22 * s)
     y = h - bar_h
-    color = np.array(bgr(SEVERITY_COLORS.get(cue.severity, SEVERITY_COLORS["info"])), float)
-    roi = img[y:h, 0:w]
-    roi[:] = (roi * 0.15 + color * 0.85).astype(np.uint8)
-    cv2.putText(img, cue.text, (int((w - tw) / 2), y + int(11 * s) + th), FONT, scale, (255, 255, 255), thick,
-                cv2.LINE_AA)
+    color = bgr(SEVERITY_COLORS.get(cue.severity, SEVERITY_COLORS["info"]))
+    _blend(img[y:h, 0:w], color, 0.85)
+    _white_text(img, cue.text, (int((w - tw) / 2), y + int(11 * s) + th), scale, thick)
 
 
 def draw_overlay(frame_bgr: np.ndarray, result, spine, cue=None) -> np.ndarray:

@@ -40,3 +40,48 @@ def test_two_processes_give_the_one_process_analysis():
     assert (a.labels != b.labels).mean() <= 0.01
     assert [(s.direction, s.phase) for s in a.strokes] == [(s.direction, s.phase) for s in b.strokes]
     assert len(a.spine_events) == len(b.spine_events)
+
+
+def test_the_review_video_drawn_in_parts_is_the_one_pass_video(tmp_path, monkeypatch):
+    """The annotated video drawn in two parts at once and joined without re-encoding has every
+    frame once, in order, at the one-pass video's times, each drawn with its own frame's result."""
+    import os
+    from types import SimpleNamespace
+
+    import av
+    import cv2
+
+    from coaching import recording
+    from feedback.analyzer import FrameResult
+    from feedback.spine import SpineLine
+
+    n, size = 640, (160, 120)
+    path = tmp_path / "clip.avi"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, size)
+    for i in range(n):
+        w.write(np.full((size[1], size[0], 3), 60 + (i % 5) * 30, np.uint8))
+    w.release()
+    spine = SpineLine((0.8, 0.5), (0.2, 0.5), *size)
+    # Over the spine on every 7th frame only: a frame drawn with a neighbour's result shows it.
+    updates = [SimpleNamespace(result=FrameResult(i / 30, "effleurage", i % 7 == 0), cue=None) for i in range(n)]
+
+    def decoded(data: bytes) -> list[tuple[float, np.ndarray]]:
+        (tmp_path / "out.mp4").write_bytes(data)
+        with av.open(str(tmp_path / "out.mp4")) as c:
+            return [(float(f.pts * f.time_base), f.to_ndarray(format="bgr24")) for f in c.decode(video=0)]
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert len(recording.plan_parts_for_review(n)) == 2
+    parts = decoded(recording._annotate(path, 1, updates, spine, 30.0, None))
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    whole = decoded(recording._annotate(path, 1, updates, spine, 30.0, None))
+    assert len(parts) == len(whole) == n
+    assert np.allclose([t for t, _ in parts], [t for t, _ in whole], atol=0.0015)
+    for i, (_, img) in enumerate(parts):
+        b, g, r = img[60, 100].astype(int)  # on the spine band: red when over, green when clear
+        assert (r > g + 40) == (i % 7 == 0), i
+    # A part whose seek lands past its start would leave a hole: the video is drawn in one pass.
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(recording, "LATE_SEEK_FRAMES", -1)
+    fallback = decoded(recording._annotate(path, 1, updates, spine, 30.0, None))
+    assert [t for t, _ in fallback] == [t for t, _ in whole]

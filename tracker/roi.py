@@ -95,8 +95,10 @@ def back_box(spine: SpinePoints, width: int, height: int, o: RoiOptions) -> Box:
 
 
 def _hand_box(hand: Hand, width: int, height: int) -> tuple[np.ndarray, np.ndarray, float]:
-    xy = hand.landmarks[:, :2] * (width, height)
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    lm = hand.landmarks
+    x, y = lm[:, 0], lm[:, 1]
+    lo = np.array((x.min() * width, y.min() * height))
+    hi = np.array((x.max() * width, y.max() * height))
     return lo, hi, float(max(hi - lo))
 
 
@@ -122,6 +124,7 @@ class RegionDetector:
         # frame anyway, so nothing is tracked from one square to the next (a detector costs ~35 MB).
         self._dets: dict[str, Detector] = {}
         self._box: Box | None = None       # the followed region
+        self._back: tuple[tuple, Box] | None = None  # (spine, width, height) and its back_box
         self._recent: list[tuple[float, np.ndarray, np.ndarray, float]] = []  # t, lo, hi, size
         self._last_found = -np.inf
         self._frames = 0
@@ -158,7 +161,10 @@ class RegionDetector:
     def _region(self, width: int, height: int) -> Box | None:
         """The region when hands are being found: the back; without a back, the hands' region."""
         if self.spine is not None:
-            return back_box(self.spine, width, height, self.o)
+            key = (self.spine, width, height)
+            if self._back is None or self._back[0] != key:  # the same box while the line stays
+                self._back = (key, back_box(self.spine, width, height, self.o))
+            return self._back[1]
         if not self.follow:
             return None
         return self._follow_box(width, height)
