@@ -65,6 +65,7 @@ class Act:
     vis: np.ndarray = None
     strokes: list = field(default_factory=list)
     crossing_ok: np.ndarray = None
+    style: str = ""             # how the technique is done (for diagnosis)
 
     def __post_init__(self) -> None:
         z = np.zeros((2, self.n))
@@ -177,6 +178,7 @@ def d_petrissage(t, rng, L) -> Act:
             a.u[h], a.v[h] = base_u + du, base_v + dv
             a.flex[h] = {"palm": 0.1, "fingertips": 0.55, "knuckles": 0.95}[style] + rng.uniform(-0.05, 0.1)
         a.z[h] = 0.2 * np.abs(np.sin(ph / 2))
+    a.style = f"{style} {hz:.2f} Hz r {r:.2f} cm"
     if rng.random() < 0.3:
         _rest(a, int(rng.integers(2)), rng, L)
     return a
@@ -206,6 +208,7 @@ def d_tapotement(t, rng, L) -> Act:
         else:
             a.z[h] = amp * bounce
             a.flex[h] = base_flex
+    a.style = f"{style} {hz:.1f} Hz {amp:.1f} cm {'wrist' if wrist else 'arm'} {mode}"
     if mode == "one":
         _rest(a, int(rng.integers(2)), rng, L)
     return a
@@ -256,6 +259,7 @@ def d_fanning(t, rng, L) -> Act:
         a.yaw[h] = np.pi + s * rng.uniform(0.1, 0.5)  # fingers toward the feet
         a.flex[h] = rng.uniform(0.0, 0.25)
         a.thumb[h, :, 1] = -1.5  # thumbs pressing beside the spine
+    a.style = f"fan {per:.1f} s spread {spread:.0f} cm"
     return a
 
 
