@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tracks import ACROSS, ALONG, AXC, AXL, EXT, SIZE, TIPX, TIPY, T, X, Y
+from .tracks import ACROSS, ALONG, AXC, AXL, EXT, SIZE, THX, THY, TIPX, TIPY, T, X, Y
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class ClassifierParams:
     fan_min_drift: float = -0.25    # not a glide down
     fan_max_speed: float = 2.2      # palm sizes / s: not a glide
     fan_max_across: float = 0.25    # spine lengths: thumbs either side of the spine, palms beside it
+    fan_max_along: float = 0.3      # share of the motion along the spine: hands spreading across
     lift_min_wiggle: float = 0.16   # rad RMS: the windshield-wiper swing of the heading
     lift_max_circ: float = 0.45
     lift_max_along: float = 0.5     # share of the palm's motion along the spine (glides run along)
@@ -72,6 +73,11 @@ class ClassifierParams:
     small_circle_radius: float = 0.06  # thumb or fingertip circles move the palm only a little:
     small_circle_turns: float = 1.2    # then a round, coherent path of more turns than jitter makes
     small_circle_circ: float = 0.6
+    thumb_min_turns: float = 0.8     # thumb kneading: the thumb tip loops about the palm (its own
+    thumb_min_radius: float = 0.06   # circles, palm sizes), rounder than a flick,
+    thumb_min_circ: float = 0.35
+    thumb_palm_ratio: float = 2.0    # while the palm stays where it is: it moves less than the
+    thumb_max_speed: float = 0.8     # thumb, in no circle of its own, slowly (palm sizes / s)
     loop_min_along: float = 0.7
     loop_max_circ: float = 0.5
     glide_min_travel: float = 0.33  # spine lengths along the spine within travel_window_s
@@ -106,6 +112,9 @@ class HandWindow:
     along_share_long: float = 0.0  # the same over the travel window
     still_share: float = 0.0       # share of the travel window the palm holds still
     lift_share: float = 0.0        # share of the motion (above 1 Hz) in size, reach and fingertips
+    thumb_turns: float = 0.0       # loops of the thumb tip about the palm centre in the window
+    thumb_radius: float = 0.0      # palm sizes, RMS of the thumb tip's path about the palm
+    thumb_circ: float = 0.0        # roundness of that path (0 back and forth .. 1 round)
     fallback: str = "other"      # the label without the fanning rule (one hand alone is not fanning)
 
 
@@ -235,7 +244,7 @@ def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
     return rows[j - 1] * (1 - w) + rows[j] * w
 
 
-_LERP_COLS = [ALONG, X, Y, EXT, SIZE, TIPX, TIPY, AXL, AXC, ACROSS]
+_LERP_COLS = [ALONG, X, Y, EXT, SIZE, TIPX, TIPY, AXL, AXC, ACROSS, THX, THY]
 
 
 def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
@@ -364,8 +373,26 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
     w.along_share_long = va_l / (va_l + vc_l + 1e-12)
     w.still_share = still_share
     w.lift_share = lift_share
+    # The thumb tip about the palm centre (thumb kneading: small loops of the thumb, palm still).
+    w.thumb_turns, w.thumb_radius, w.thumb_circ = _loops(cols[:, 9], cols[:, 10], k, kk)
     classify(w, p)
     return w
+
+
+def _loops(x: np.ndarray, y: np.ndarray, k: np.ndarray, kk: float) -> tuple[float, float, float]:
+    """Turns, RMS radius and roundness of a detrended 2-D path (see the palm's circles)."""
+    m = len(x)
+    x = x - x.sum() / m
+    x = x - (x @ k / kk) * k
+    y = y - y.sum() / m
+    y = y - (y @ k / kk) * k
+    area = 0.5 * float(x[:-1] @ y[1:] - y[:-1] @ x[1:])
+    cxx, cyy, cxy = float(x @ x), float(y @ y), float(x @ y)
+    rms2 = (cxx + cyy) / m + 1e-12
+    tr, det = cxx + cyy, cxx * cyy - cxy * cxy
+    disc = np.sqrt(max(tr * tr / 4 - det, 0.0))
+    circ = float(np.sqrt(max(tr / 2 - disc, 0.0) / max(tr / 2 + disc, 1e-12)))
+    return abs(area) / (np.pi * rms2), float(np.sqrt(rms2)), circ
 
 
 def classify(w: HandWindow, p: ClassifierParams) -> None:
@@ -392,10 +419,17 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
                 and w.travel < 1.5 * p.glide_min_travel and not loop)
     circling = circling or (p.small_circle_radius <= w.radius < p.circle_min_radius and w.turns >= p.small_circle_turns
                             and w.tap_circ >= p.small_circle_circ and w.travel < 1.5 * p.glide_min_travel)
+    # Thumb kneading: the thumb tip loops about a palm that stays where it is.
+    thumbing = (w.thumb_turns >= p.thumb_min_turns and w.thumb_radius >= p.thumb_min_radius
+                and w.thumb_circ >= p.thumb_min_circ and w.thumb_radius >= p.thumb_palm_ratio * w.radius
+                and w.radius < p.circle_min_radius and w.speed <= p.thumb_max_speed and w.travel < p.glide_min_travel)
     # Guide step 14: from the head of the table (fingers toward the feet), thumbs either side of
     # the spine, working down toward the hips. combine() asks the two hands to be on either side.
+    # Not a glide: slow, or the hands spreading outward ("fan your hands out"), the motion
+    # mostly across the back while the hands creep down (a glide's motion runs along it).
     fanning = (w.pointing <= p.fan_max_pointing and p.fan_min_drift <= w.drift <= p.fan_max_drift
-               and w.speed <= p.fan_max_speed and w.speed > p.still_max_speed and abs(w.across) <= p.fan_max_across)
+               and (w.speed <= p.fan_max_speed or w.along_share_long <= p.fan_max_along)
+               and w.speed > p.still_max_speed and abs(w.across) <= p.fan_max_across)
     # The windshield-wiper swing of the heading, the palm rocking across rather than gliding along.
     lifting = (w.wiggle >= p.lift_min_wiggle and w.tap_circ <= p.lift_max_circ and w.speed > p.still_max_speed
                and max(w.along_share, w.along_share_long) <= p.lift_max_along and w.travel <= p.lift_max_travel)
@@ -404,6 +438,8 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
         w.label, w.score = "tapotement", w.tap_share
     elif circling and not (lifting and w.turns < 0.6):
         w.label, w.score = "petrissage", min(w.turns, 2.0)
+    elif thumbing and not lifting:
+        w.label, w.score = "petrissage", min(w.thumb_turns, 2.0)
     elif lifting:
         w.label, w.score = "lifting", w.wiggle
     elif gliding:  # long travel, still moving now

@@ -448,7 +448,7 @@ def simulate_d(rng: np.random.Generator, minutes: float = 1.5, script: list | No
     for k, dur in script or script_d(rng, minutes):
         t = np.arange(max(int(dur * fps), 4)) / fps
         act = MAKERS[k](t, rng, L)
-        if k in ("effleurage", "petrissage", "idle") and rng.random() < 0.3:  # a palm strays onto the spine
+        if k in ("effleurage", "petrissage") and rng.random() < 0.3:  # a palm strays onto the spine
             h = int(rng.integers(2))
             s0 = rng.uniform(0.3, max(dur - 2.0, 0.4))
             w = mj((t - s0) / 0.3) * (1 - mj((t - s0 - rng.uniform(0.6, 1.6)) / 0.3))
@@ -506,8 +506,8 @@ def _tracker(world, vis, times, cam: LookAt, rng) -> list[HandFrame]:
     """A smoothing tracker: exponential filter, heavy-tailed noise, shake, short missed runs."""
     n = world.shape[1]
     alpha = rng.uniform(0.45, 1.0)       # 1: no smoothing
-    noise = rng.uniform(0.01, 0.035)     # palm sizes
-    shake = rng.uniform(0.005, 0.03)
+    noise = rng.uniform(0.008, 0.025)    # palm sizes: a still hand's landmarks jitter 1-2% of its size
+    shake = rng.uniform(0.003, 0.015)    # and the whole hand wanders a little (AR: up to 0.025)
     miss_p = rng.uniform(0.0, 0.06)
     frames = []
     state = [None, None]
