@@ -39,6 +39,9 @@ class ClassifierParams:
     tap_travel_share: float = 0.3
     tap_dominance: float = 0.5      # tap-band share of all oscillation power
     tap_peakiness: float = 0.45     # share of the tap band in its strongest peak (taps are regular)
+    tap_long_peak: float = 0.45     # ... over the travel window (bins of 0.38 Hz), at the same rate
+    tap_long_hz: float = 0.7        # (within about one short-window bin), and above 4 Hz: a
+    tap_long_min_hz: float = 4.0    # tracker's wander is slow, so a regular peak below is not told from it
     tap_max_circ: float = 0.55      # a palm going round below 2.5 Hz is kneading, not tapping
     plausible_tap_hz: float = 12.0  # fastest tapping people do: below twice this frame rate,
     alias_share: float = 0.35       # this much tap-band power is not called anything else
@@ -112,6 +115,8 @@ class HandWindow:
     along_share_long: float = 0.0  # the same over the travel window
     still_share: float = 0.0       # share of the travel window the palm holds still
     lift_share: float = 0.0        # share of the motion (above 1 Hz) in size, reach and fingertips
+    tap_peak_long: float = 0.0     # tap_peak over the travel window
+    tap_hz_long: float = 0.0
     thumb_turns: float = 0.0       # loops of the thumb tip about the palm centre in the window
     thumb_radius: float = 0.0      # palm sizes, RMS of the thumb tip's path about the palm
     thumb_circ: float = 0.0        # roundness of that path (0 back and forth .. 1 round)
@@ -338,6 +343,23 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
         tap_peak = float(b[max(j - 1, 0):j + 2].sum() / (b.sum() + 1e-12))
     else:
         tap_hz = tap_peak = 0.0
+    # The same band over the longer window: a tap repeats at one rate for seconds, so its peak
+    # stands out more over a longer look while noise spreads over more bins (small or smoothed
+    # taps, near the noise in the short window, are regular in the long one).
+    tap_peak_long = tap_hz_long = 0.0
+    if n_long >= m + 8:
+        kl_, kkl, winl, _, bandl, freqsl, anyl = _spectral(n_long, p)
+        if anyl:
+            ll = both[:n_long, 1:7].T.copy()
+            ll[0] /= unit
+            ll[1] /= unit
+            ll[3] = np.log(np.maximum(ll[3], 1e-9) / unit)
+            ll -= ll.sum(axis=1, keepdims=True) / n_long
+            ll -= np.outer(ll @ kl_ / kkl, kl_)
+            bl = (np.abs(np.fft.rfft(ll * winl, axis=1)) ** 2).sum(axis=0)[bandl]
+            jl = int(np.argmax(bl))
+            tap_hz_long = float(freqsl[jl])
+            tap_peak_long = float(bl[max(jl - 1, 0):jl + 2].sum() / (bl.sum() + 1e-12))
 
     # Circles: signed area swept by the detrended palm path, in turns of its mean radius.
     r = sig[:2]
@@ -373,6 +395,7 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
     w.along_share_long = va_l / (va_l + vc_l + 1e-12)
     w.still_share = still_share
     w.lift_share = lift_share
+    w.tap_peak_long, w.tap_hz_long = tap_peak_long, tap_hz_long
     # The thumb tip about the palm centre (thumb kneading: small loops of the thumb, palm still).
     w.thumb_turns, w.thumb_radius, w.thumb_circ = _loops(cols[:, 9], cols[:, 10], k, kk)
     classify(w, p)
@@ -412,7 +435,6 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
     steady = steady or (w.fps < 2 * p.plausible_tap_hz and w.tap_amp >= p.tap_alias_amp
                         and w.tap_share >= p.tap_alias_share)
     round_slow = w.tap_circ > p.tap_max_circ and w.tap_hz < 2.5 and w.turns > 0.5
-    tapping = steady and not round_slow
     # A loop stretched along the spine is a glide up and its return down the outside, not a circle.
     loop = w.along_share >= p.loop_min_along and w.tap_circ < p.loop_max_circ
     circling = (w.knead_hz >= p.circle_min_turns_per_s and p.circle_min_radius <= w.radius <= p.circle_max_radius
@@ -423,6 +445,12 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
     thumbing = (w.thumb_turns >= p.thumb_min_turns and w.thumb_radius >= p.thumb_min_radius
                 and w.thumb_circ >= p.thumb_min_circ and w.thumb_radius >= p.thumb_palm_ratio * w.radius
                 and w.radius < p.circle_min_radius and w.speed <= p.thumb_max_speed and w.travel < p.glide_min_travel)
+    # Small or smoothed taps, near the noise in the short window: the same rate for the whole
+    # longer window, most of the band in that one peak (noise spreads over the band), and no circles.
+    steady = steady or (w.tap_peak_long >= p.tap_long_peak and abs(w.tap_hz_long - w.tap_hz) <= p.tap_long_hz
+                        and w.tap_hz_long >= p.tap_long_min_hz and w.tap_amp >= p.tap_small_amp
+                        and w.tap_share >= p.tap_dominance and not (circling or thumbing))
+    tapping = steady and not round_slow
     # Guide step 14: from the head of the table (fingers toward the feet), thumbs either side of
     # the spine, working down toward the hips. combine() asks the two hands to be on either side.
     # Not a glide: slow, or the hands spreading outward ("fan your hands out"), the motion

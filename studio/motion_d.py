@@ -219,8 +219,9 @@ def d_lifting(t, rng, L) -> Act:
     a = Act(n, "lifting")
     hz = rng.uniform(0.6, 1.3)
     amp = rng.uniform(2.5, 6)
-    passes = int(rng.integers(2, 4))
     v_lo, v_hi = rng.uniform(0.1, 0.3) * L, rng.uniform(0.7, 0.9) * L
+    # 2-3 passes, but each squeeze-and-lift moves on at most about a hand's width (8 cm)
+    passes = int(np.clip(min(int(rng.integers(2, 4)), (t[-1] - t[0]) * 8 * hz // (v_hi - v_lo)), 1, 3))
     k = np.linspace(0, t[-1] - t[0] + 1e-6, passes + 1)
     vs = [v_lo if i % 2 == 0 else v_hi for i in range(passes + 1)]
     v = keyed(t - t[0], k, np.array(vs)[:, None])[:, 0]
@@ -234,6 +235,7 @@ def d_lifting(t, rng, L) -> Act:
         a.yaw[h] = SIDE[h] * rng.uniform(1.0, 1.5) + swing * rock  # hands across the back, wiping
         a.flex[h] = rng.uniform(0.4, 0.7) + 0.15 * np.cos(ph)
         a.z[h] = 0.5 * (1 + np.cos(ph + sgn)) * rng.uniform(0.3, 1.2)
+    a.style = f"lift {hz:.2f} Hz {passes} passes amp {amp:.1f} cm"
     return a
 
 
@@ -278,6 +280,7 @@ def d_twist(t, rng, L) -> Act:
         a.yaw[h] = SIDE[h] * rng.uniform(1.2, 1.6)
         a.flex[h] = rng.uniform(0.05, 0.3)
     a.crossing_ok[:] = True
+    a.style = f"twist {hz:.2f} Hz"
     return a
 
 
