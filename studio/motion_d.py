@@ -153,10 +153,11 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
 
 
-def d_petrissage(t, rng, L) -> Act:
+def d_petrissage(t, rng, L, style: str | None = None) -> Act:
     n = len(t)
     a = Act(n, "petrissage")
-    style = rng.choice(["palm", "thumb", "fingertips", "knuckles"])
+    drawn = str(rng.choice(["palm", "thumb", "fingertips", "knuckles"]))
+    style = style or drawn  # tests may fix it (the same draws either way)
     hz = rng.uniform(0.4, 2.0)
     r = rng.uniform(0.75, 3.5) if style != "thumb" else rng.uniform(0.75, 2.0)
     v0 = rng.uniform(0.2, 0.8) * L
@@ -184,11 +185,13 @@ def d_petrissage(t, rng, L) -> Act:
     return a
 
 
-def d_tapotement(t, rng, L) -> Act:
+def d_tapotement(t, rng, L, style: str | None = None, rate: float | None = None) -> Act:
     n = len(t)
     a = Act(n, "tapotement")
-    style = rng.choice(["hacking", "cupping", "fingertips", "flat"])
+    drawn = str(rng.choice(["hacking", "cupping", "fingertips", "flat"]))
+    style = style or drawn
     hz = rng.uniform(2, 12)
+    hz = rate or hz
     amp = rng.uniform(1, 4)
     wrist = rng.random() < 0.6  # from the wrist: the palm moves a fraction of the fingers' lift
     mode = rng.choice(["together", "alternate", "one"])
