@@ -488,9 +488,12 @@ def simulate_d(rng: np.random.Generator, minutes: float = 1.5, script: list | No
         for i in range(n):
             world[h, i] = hand_points(hands[h], cat["u"][h, i], cat["v"][h, i], cat["z"][h, i], cat["yaw"][h, i],
                                       cat["roll"][h, i], cat["flex"][h, i], cat["thumb"][h, i], right=(h == 1))
-    # Truth over the spine: a palm (touching) within half its knuckle span of the spine line.
+    # Truth over the spine: a palm (touching) within half its knuckle span of the spine line. The
+    # palm centre is the middle of the wrist and the four knuckles, as the guide's distance is
+    # stated (not the point the hand is driven by, which lies nearer the wrist).
     half = np.array([0.5 * x.width for x in hands])[:, None]
-    on = (np.abs(cat["u"]) < half) & (cat["v"] >= 0) & (cat["v"] <= L) & cat["vis"] & (cat["z"] < 2.0)
+    palm = world[:, :, [0, 5, 9, 13, 17], :2].mean(axis=2)
+    on = (np.abs(palm[..., 0]) < half) & (palm[..., 1] >= 0) & (palm[..., 1] <= L) & cat["vis"] & (cat["z"] < 2.0)
     for h in range(2):
         for s, e in _runs(on[h]):
             if crossing_ok[s:e].all() and times[e - 1] - times[s] < 0.5:
