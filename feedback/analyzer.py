@@ -160,8 +160,9 @@ class SessionAnalyzer:
         dx, dy = x2 - x0, y2 - y0
         n = math.sqrt(dx * dx + dy * dy) * l2 + 1e-9
         dist = abs(across) * self._spine_px / size
+        th = p[4]  # the thumb tip: thumb kneading circles it with the palm still
         return HandSample(cx, cy, along, across, size, ext, dist, tip_x, tip_y,
-                          (dx * ax + dy * ay) / n, -(ay * dx - ax * dy) / n)
+                          (dx * ax + dy * ay) / n, -(ay * dx - ax * dy) / n, (th[0] * w - cx) / size, (th[1] * h - cy) / size)
 
     def push(self, frame: HandFrame) -> FrameResult:
         if self._report is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tracks import ACROSS, ALONG, AXC, AXL, EXT, SIZE, TIPX, TIPY, T, X, Y
+from .tracks import ACROSS, ALONG, AXC, AXL, EXT, SIZE, THX, THY, TIPX, TIPY, T, X, Y
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ class ClassifierParams:
     tap_travel_share: float = 0.3
     tap_dominance: float = 0.5      # tap-band share of all oscillation power
     tap_peakiness: float = 0.45     # share of the tap band in its strongest peak (taps are regular)
+    tap_long_peak: float = 0.45     # ... over the travel window (bins of 0.38 Hz), at the same rate
+    tap_long_hz: float = 0.7        # (within about one short-window bin), and above 4 Hz: a
+    tap_long_min_hz: float = 4.0    # tracker's wander is slow, so a regular peak below is not told from it
     tap_max_circ: float = 0.55      # a palm going round below 2.5 Hz is kneading, not tapping
     plausible_tap_hz: float = 12.0  # fastest tapping people do: below twice this frame rate,
     alias_share: float = 0.35       # this much tap-band power is not called anything else
@@ -51,6 +54,7 @@ class ClassifierParams:
     fan_min_drift: float = -0.25    # not a glide down
     fan_max_speed: float = 2.2      # palm sizes / s: not a glide
     fan_max_across: float = 0.25    # spine lengths: thumbs either side of the spine, palms beside it
+    fan_max_along: float = 0.3      # share of the motion along the spine: hands spreading across
     lift_min_wiggle: float = 0.16   # rad RMS: the windshield-wiper swing of the heading
     lift_max_circ: float = 0.45
     lift_max_along: float = 0.5     # share of the palm's motion along the spine (glides run along)
@@ -72,6 +76,11 @@ class ClassifierParams:
     small_circle_radius: float = 0.06  # thumb or fingertip circles move the palm only a little:
     small_circle_turns: float = 1.2    # then a round, coherent path of more turns than jitter makes
     small_circle_circ: float = 0.6
+    thumb_min_turns: float = 0.8     # thumb kneading: the thumb tip loops about the palm (its own
+    thumb_min_radius: float = 0.06   # circles, palm sizes), rounder than a flick,
+    thumb_min_circ: float = 0.35
+    thumb_palm_ratio: float = 2.0    # while the palm stays where it is: it moves less than the
+    thumb_max_speed: float = 0.8     # thumb, in no circle of its own, slowly (palm sizes / s)
     loop_min_along: float = 0.7
     loop_max_circ: float = 0.5
     glide_min_travel: float = 0.33  # spine lengths along the spine within travel_window_s
@@ -106,6 +115,11 @@ class HandWindow:
     along_share_long: float = 0.0  # the same over the travel window
     still_share: float = 0.0       # share of the travel window the palm holds still
     lift_share: float = 0.0        # share of the motion (above 1 Hz) in size, reach and fingertips
+    tap_peak_long: float = 0.0     # tap_peak over the travel window
+    tap_hz_long: float = 0.0
+    thumb_turns: float = 0.0       # loops of the thumb tip about the palm centre in the window
+    thumb_radius: float = 0.0      # palm sizes, RMS of the thumb tip's path about the palm
+    thumb_circ: float = 0.0        # roundness of that path (0 back and forth .. 1 round)
     fallback: str = "other"      # the label without the fanning rule (one hand alone is not fanning)
 
 
@@ -235,7 +249,7 @@ def _lerp(t: np.ndarray, rows: np.ndarray, g: np.ndarray) -> np.ndarray:
     return rows[j - 1] * (1 - w) + rows[j] * w
 
 
-_LERP_COLS = [ALONG, X, Y, EXT, SIZE, TIPX, TIPY, AXL, AXC, ACROSS]
+_LERP_COLS = [ALONG, X, Y, EXT, SIZE, TIPX, TIPY, AXL, AXC, ACROSS, THX, THY]
 
 
 def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
@@ -329,6 +343,23 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
         tap_peak = float(b[max(j - 1, 0):j + 2].sum() / (b.sum() + 1e-12))
     else:
         tap_hz = tap_peak = 0.0
+    # The same band over the longer window: a tap repeats at one rate for seconds, so its peak
+    # stands out more over a longer look while noise spreads over more bins (small or smoothed
+    # taps, near the noise in the short window, are regular in the long one).
+    tap_peak_long = tap_hz_long = 0.0
+    if n_long >= m + 8:
+        kl_, kkl, winl, _, bandl, freqsl, anyl = _spectral(n_long, p)
+        if anyl:
+            ll = both[:n_long, 1:7].T.copy()
+            ll[0] /= unit
+            ll[1] /= unit
+            ll[3] = np.log(np.maximum(ll[3], 1e-9) / unit)
+            ll -= ll.sum(axis=1, keepdims=True) / n_long
+            ll -= np.outer(ll @ kl_ / kkl, kl_)
+            bl = (np.abs(np.fft.rfft(ll * winl, axis=1)) ** 2).sum(axis=0)[bandl]
+            jl = int(np.argmax(bl))
+            tap_hz_long = float(freqsl[jl])
+            tap_peak_long = float(bl[max(jl - 1, 0):jl + 2].sum() / (bl.sum() + 1e-12))
 
     # Circles: signed area swept by the detrended palm path, in turns of its mean radius.
     r = sig[:2]
@@ -364,8 +395,27 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
     w.along_share_long = va_l / (va_l + vc_l + 1e-12)
     w.still_share = still_share
     w.lift_share = lift_share
+    w.tap_peak_long, w.tap_hz_long = tap_peak_long, tap_hz_long
+    # The thumb tip about the palm centre (thumb kneading: small loops of the thumb, palm still).
+    w.thumb_turns, w.thumb_radius, w.thumb_circ = _loops(cols[:, 9], cols[:, 10], k, kk)
     classify(w, p)
     return w
+
+
+def _loops(x: np.ndarray, y: np.ndarray, k: np.ndarray, kk: float) -> tuple[float, float, float]:
+    """Turns, RMS radius and roundness of a detrended 2-D path (see the palm's circles)."""
+    m = len(x)
+    x = x - x.sum() / m
+    x = x - (x @ k / kk) * k
+    y = y - y.sum() / m
+    y = y - (y @ k / kk) * k
+    area = 0.5 * float(x[:-1] @ y[1:] - y[:-1] @ x[1:])
+    cxx, cyy, cxy = float(x @ x), float(y @ y), float(x @ y)
+    rms2 = (cxx + cyy) / m + 1e-12
+    tr, det = cxx + cyy, cxx * cyy - cxy * cxy
+    disc = np.sqrt(max(tr * tr / 4 - det, 0.0))
+    circ = float(np.sqrt(max(tr / 2 - disc, 0.0) / max(tr / 2 + disc, 1e-12)))
+    return abs(area) / (np.pi * rms2), float(np.sqrt(rms2)), circ
 
 
 def classify(w: HandWindow, p: ClassifierParams) -> None:
@@ -385,17 +435,29 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
     steady = steady or (w.fps < 2 * p.plausible_tap_hz and w.tap_amp >= p.tap_alias_amp
                         and w.tap_share >= p.tap_alias_share)
     round_slow = w.tap_circ > p.tap_max_circ and w.tap_hz < 2.5 and w.turns > 0.5
-    tapping = steady and not round_slow
     # A loop stretched along the spine is a glide up and its return down the outside, not a circle.
     loop = w.along_share >= p.loop_min_along and w.tap_circ < p.loop_max_circ
     circling = (w.knead_hz >= p.circle_min_turns_per_s and p.circle_min_radius <= w.radius <= p.circle_max_radius
                 and w.travel < 1.5 * p.glide_min_travel and not loop)
     circling = circling or (p.small_circle_radius <= w.radius < p.circle_min_radius and w.turns >= p.small_circle_turns
                             and w.tap_circ >= p.small_circle_circ and w.travel < 1.5 * p.glide_min_travel)
+    # Thumb kneading: the thumb tip loops about a palm that stays where it is.
+    thumbing = (w.thumb_turns >= p.thumb_min_turns and w.thumb_radius >= p.thumb_min_radius
+                and w.thumb_circ >= p.thumb_min_circ and w.thumb_radius >= p.thumb_palm_ratio * w.radius
+                and w.radius < p.circle_min_radius and w.speed <= p.thumb_max_speed and w.travel < p.glide_min_travel)
+    # Small or smoothed taps, near the noise in the short window: the same rate for the whole
+    # longer window, most of the band in that one peak (noise spreads over the band), and no circles.
+    steady = steady or (w.tap_peak_long >= p.tap_long_peak and abs(w.tap_hz_long - w.tap_hz) <= p.tap_long_hz
+                        and w.tap_hz_long >= p.tap_long_min_hz and w.tap_amp >= p.tap_small_amp
+                        and w.tap_share >= p.tap_dominance and not (circling or thumbing))
+    tapping = steady and not round_slow
     # Guide step 14: from the head of the table (fingers toward the feet), thumbs either side of
     # the spine, working down toward the hips. combine() asks the two hands to be on either side.
+    # Not a glide: slow, or the hands spreading outward ("fan your hands out"), the motion
+    # mostly across the back while the hands creep down (a glide's motion runs along it).
     fanning = (w.pointing <= p.fan_max_pointing and p.fan_min_drift <= w.drift <= p.fan_max_drift
-               and w.speed <= p.fan_max_speed and w.speed > p.still_max_speed and abs(w.across) <= p.fan_max_across)
+               and (w.speed <= p.fan_max_speed or w.along_share_long <= p.fan_max_along)
+               and w.speed > p.still_max_speed and abs(w.across) <= p.fan_max_across)
     # The windshield-wiper swing of the heading, the palm rocking across rather than gliding along.
     lifting = (w.wiggle >= p.lift_min_wiggle and w.tap_circ <= p.lift_max_circ and w.speed > p.still_max_speed
                and max(w.along_share, w.along_share_long) <= p.lift_max_along and w.travel <= p.lift_max_travel)
@@ -404,6 +466,8 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
         w.label, w.score = "tapotement", w.tap_share
     elif circling and not (lifting and w.turns < 0.6):
         w.label, w.score = "petrissage", min(w.turns, 2.0)
+    elif thumbing and not lifting:
+        w.label, w.score = "petrissage", min(w.thumb_turns, 2.0)
     elif lifting:
         w.label, w.score = "lifting", w.wiggle
     elif gliding:  # long travel, still moving now

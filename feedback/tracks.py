@@ -17,8 +17,8 @@ import numpy as np
 BRIDGE_GAP_S = 0.6
 
 # Columns of a slot's history.
-T, X, Y, ALONG, ACROSS, SIZE, EXT, TIPX, TIPY, AXL, AXC = range(11)
-N_COLS = 11
+T, X, Y, ALONG, ACROSS, SIZE, EXT, TIPX, TIPY, AXL, AXC, THX, THY = range(13)
+N_COLS = 13
 
 
 @dataclass
@@ -36,6 +36,8 @@ class HandSample:
     tip_y: float = 0.0
     axis_along: float = 0.0   # unit wrist-to-middle-knuckle direction, along the spine (+ toward
     axis_across: float = 0.0  # the head) and across it: where the fingers point
+    thumb_x: float = 0.0  # thumb tip minus palm centre, image axes, palm sizes (thumb kneading
+    thumb_y: float = 0.0  # circles the thumb tip while the palm stays put)
 
 
 class Slot:
@@ -49,7 +51,8 @@ class Slot:
         self.last_xys = (0.0, 0.0, 1.0)  # the last sample's x, y and size as floats (fast to read)
 
     def add(self, t: float, s: HandSample) -> None:
-        row = (t, s.x, s.y, s.along, s.across, s.size, s.ext, s.tip_x, s.tip_y, s.axis_along, s.axis_across)
+        row = (t, s.x, s.y, s.along, s.across, s.size, s.ext, s.tip_x, s.tip_y, s.axis_along, s.axis_across,
+               s.thumb_x, s.thumb_y)
         i = self.n % self.cap
         self.buf[i] = row
         self.buf[i + self.cap] = row

@@ -278,3 +278,93 @@ def test_folded_taps_are_not_called_kneading_at_low_frame_rates():
     classify(high, p)
     assert high.label == "petrissage"
     assert low.label == "unsure"
+
+
+# -- family d (studio/motion_d.py): a third motion family, tuned on beside family a ----------------
+
+def _run_d(monkeypatch, technique, maker, seeds, dur=12.0):
+    from studio import motion_d
+    from studio.evaluate import analyse
+
+    monkeypatch.setitem(motion_d.MAKERS, technique, maker)
+    shares = []
+    for seed in seeds:
+        sim = motion_d.simulate_d(np.random.default_rng(seed), script=[(technique, dur)])
+        rep = analyse(sim)
+        truth = sim.truth_labels() == technique
+        shares.append(float((rep.labels[truth] == technique).mean()))
+    return shares
+
+
+def test_third_family_makes_every_technique_in_the_track_format():
+    from studio.motion_d import KINDS_D, simulate_d
+
+    sim = simulate_d(np.random.default_rng(3), script=[(k, 8.0) for k in KINDS_D])
+    assert set(sim.labels) == {"effleurage", "petrissage", "tapotement", "lifting", "fanning", "twist", "idle",
+                               "other"}
+    assert len(sim.frames) == len(sim.labels) == len(sim.over_spine)
+    assert all(np.diff([f.t for f in sim.frames]) > 0)
+    seen = [h for f in sim.frames for h in f.hands]
+    assert seen and all(h.landmarks.shape == (21, 3) for h in seen)
+    glides = [s for s in sim.strokes if s["type"] == "effleurage" and not s["return"]]
+    assert {"up", "down"} <= {s["direction"] for s in glides}  # effleurage and the wrong way
+
+
+def test_thumb_kneading_with_a_still_palm_is_kneading(monkeypatch):
+    """Thumb kneading moves the thumb tips in small loops while the palms stay put: before the
+    thumb tip was followed this read as `other` or `idle` on every such session of family d."""
+    from studio.motion_d import d_petrissage
+
+    shares = _run_d(monkeypatch, "petrissage", lambda t, r, L: d_petrissage(t, r, L, style="thumb"), (101, 107, 3))
+    assert min(shares) > 0.7
+
+
+def test_thumb_loops_need_a_still_palm_and_round_loops():
+    p = ClassifierParams()
+
+    def window(**kw):
+        base = dict(speed=0.3, tap_amp=0.03, tap_hz=1.9, tap_share=0.5, tap_peak=0.4, turns=0.3, radius=0.03,
+                    knead_hz=0.2, travel=0.03, fps=30.0, pointing=0.9, wiggle=0.02, tap_circ=0.4, along_share=0.5)
+        w = HandWindow("other", 1.0, **{**base, **{k: v for k, v in kw.items() if k in base}})
+        w.thumb_turns, w.thumb_radius, w.thumb_circ = kw.get("thumb", (1.5, 0.15, 0.7))
+        classify(w, p)
+        return w.label
+
+    assert window() == "petrissage"
+    assert window(thumb=(1.5, 0.15, 0.1)) != "petrissage"   # a flick back and forth is no loop
+    assert window(thumb=(0.3, 0.15, 0.7)) != "petrissage"   # under one loop: jitter makes that much
+    assert window(speed=2.0, radius=0.12) != "petrissage"   # the whole hand moving is not thumb kneading
+
+
+def test_fanning_is_the_hands_spreading_across_while_creeping_down_at_any_speed():
+    p = ClassifierParams()
+
+    def window(speed, along_long):
+        w = HandWindow("other", 1.0, speed=speed, tap_amp=0.05, tap_hz=1.9, tap_share=0.05, tap_peak=0.5,
+                       turns=0.05, radius=0.5, knead_hz=0.03, travel=0.15, fps=30.0, pointing=-0.95, wiggle=0.02,
+                       drift=-0.05, tap_circ=0.1, along_share=0.1, across=0.12)
+        w.along_share_long = along_long
+        classify(w, p)
+        return w.label
+
+    assert window(1.5, 0.5) == "fanning"
+    assert window(2.5, 0.1) == "fanning"    # brisk, but spreading across: "fan your hands out"
+    assert window(2.5, 0.8) != "fanning"    # brisk and running along the spine: not creeping down
+
+
+def test_a_tap_rate_held_over_the_long_window_is_tapping_above_the_wander_of_a_tracker():
+    p = ClassifierParams()
+
+    def window(hz, hz_long, peak_long):
+        w = HandWindow("other", 1.0, speed=0.5, tap_amp=0.06, tap_hz=hz, tap_share=0.8, tap_peak=0.35, turns=0.1,
+                       radius=0.04, knead_hz=0.06, travel=0.04, fps=30.0, pointing=0.9, wiggle=0.02, tap_circ=0.4,
+                       along_share=0.5)
+        w.tap_hz_long, w.tap_peak_long = hz_long, peak_long
+        classify(w, p)
+        return w.label
+
+    assert window(10.0, 10.4, 0.6) == "tapotement"
+    assert window(10.0, 10.4, 0.25) != "tapotement"  # spread over the band: noise
+    assert window(10.0, 6.2, 0.6) != "tapotement"    # two rates: not one tap held
+    assert window(2.7, 2.7, 0.6) != "tapotement"     # slow: a tracker's wander looks like that
+
