@@ -25,6 +25,9 @@ class SafetyParams:
     # by about that much (parallax): it is placed at its last contact (analyzer._safety_input),
     # and must come this much closer to count.
     tapping_enter_scale: float = 0.5
+    # ... and its release band shrinks alike: a tapping hand whose lifted image once crossed the
+    # band is not held by the wide release distance while its contacts land beside the line.
+    tapping_release_scale: float = 0.5
     contact_window_s: float = 0.3  # about one tap cycle at the slowest tapping rate
     # A hand bouncing on and off the back is tapping whatever the technique's label says (the label
     # comes about 1 s after tapping starts, and in that second a lifted hand seen obliquely can
@@ -117,7 +120,7 @@ class SpineGuard:
             confirm_s = self.p.passing_confirm_s if rest and rest[0] else self.p.confirm_s
             self._last_seen[slot] = t
             inside = on_seg and dist < self.p.enter * (self.p.tapping_enter_scale if tapping else 1.0)
-            outside = (not on_seg) or dist > self.p.release
+            outside = (not on_seg) or dist > self.p.release * (self.p.tapping_release_scale if tapping else 1.0)
             if self._over.get(slot):
                 if outside:
                     since = self._outside_since.get(slot)

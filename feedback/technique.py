@@ -86,6 +86,10 @@ class ClassifierParams:
     glide_min_travel: float = 0.33  # spine lengths along the spine within travel_window_s
     glide_max_still: float = 0.35   # share of travel_window_s held still (a reach and a hold)
     still_max_speed: float = 0.35   # palm sizes per second, over 0.2 s steps (jitter-proof)
+    # A hand still for most of the window whose "circle" is too slow for its size is a rest and
+    # a move at one end of it (the hand setting off or arriving), not kneading: a steady circle of
+    # radius r turning f times a second moves the palm at about 2*pi*r*f; this share of that at least.
+    rest_min_circle_speed: float = 0.35
 
 
 @dataclass
@@ -451,6 +455,9 @@ def classify(w: HandWindow, p: ClassifierParams) -> None:
                         and w.tap_hz_long >= p.tap_long_min_hz and w.tap_amp >= p.tap_small_amp
                         and w.tap_share >= p.tap_dominance and not (circling or thumbing))
     tapping = steady and not round_slow
+    # Rest: held still most of the window, and no circle steady enough to explain the motion.
+    circling = circling and not (w.speed <= p.still_max_speed
+                                 and w.speed < p.rest_min_circle_speed * 2 * np.pi * w.radius * w.knead_hz)
     # Guide step 14: from the head of the table (fingers toward the feet), thumbs either side of
     # the spine, working down toward the hips. combine() asks the two hands to be on either side.
     # Not a glide: slow, or the hands spreading outward ("fan your hands out"), the motion

@@ -2,7 +2,7 @@
 MediaPipe, the bare full-frame detector ("before") against the product's region-of-interest
 detector with dim-light enhancement ("after"), then the analysis, scored against the truth.
 
-    python -m studio.real_room --set heldout2 --clips 2 [--out results.json]
+    python -m studio.real_room --set heldout3 --clips 2 [--out results.json]
 
 Per condition: hands found (in frames with a hand in view), both hands found, macro-F1 over
 effleurage / petrissage / tapotement / idle, spine events caught, clear frames flagged, frames
@@ -30,7 +30,7 @@ from feedback.spine import SpineLine
 from feedback.tracks import BRIDGE_GAP_S
 from tracker.types import SpinePoints
 
-from .conditions import HELDOUT, HELDOUT2_SEED, HELDOUT_SEED, TUNE, TUNE_SEED, Clip, render_clip
+from .conditions import HELDOUT, HELDOUT2_SEED, HELDOUT3_SEED, HELDOUT_SEED, TUNE, TUNE_SEED, Clip, render_clip
 
 CLASSES = ("effleurage", "petrissage", "tapotement", "idle")
 PALM_BINS = (0, 12, 16, 20, 25, 30, 40, 1000)
@@ -172,14 +172,14 @@ def evaluate(conditions, base_seed: int, clips: int, say=print) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m studio.real_room", description=__doc__.splitlines()[0])
-    ap.add_argument("--set", choices=("tune", "heldout", "heldout2"), default="tune",
-                    help="heldout2: the held-out conditions with new seeds (heldout: the first draw)")
+    ap.add_argument("--set", choices=("tune", "heldout", "heldout2", "heldout3"), default="tune",
+                    help="heldout3: the held-out conditions with new seeds (heldout, heldout2: earlier draws)")
     ap.add_argument("--clips", type=int, default=2, help="clips per condition")
     ap.add_argument("--only", action="append", help="only this condition (repeatable)")
     ap.add_argument("--out", help="also write the results as JSON here")
     a = ap.parse_args(argv)
     conds, seed = {"tune": (TUNE, TUNE_SEED), "heldout": (HELDOUT, HELDOUT_SEED),
-                   "heldout2": (HELDOUT, HELDOUT2_SEED)}[a.set]
+                   "heldout2": (HELDOUT, HELDOUT2_SEED), "heldout3": (HELDOUT, HELDOUT3_SEED)}[a.set]
     if a.only:
         conds = tuple(c for c in conds if c.name in a.only)
     from tracker.hands import native_logs_hidden
