@@ -210,6 +210,40 @@ def test_spine_alert_does_not_flicker_at_the_edge_of_the_band():
     assert len(guard.events) <= 2
 
 
+def brief_touch(guard, keep=lambda i: True):
+    """A hand slides onto the spine for 0.23 s (past the 0.1 s confirmation), then hovers in the
+    band between the entry and release distances (still an alert, not yet cleared), then leaves:
+    the spine_drift moment that a dropped-frame stream once lost. Returns the events."""
+    for i in range(90):
+        t = i / 30
+        dist = guard.p.enter * (0.6 if 30 <= i < 37 else 1.2 if i < 60 else 3.0)
+        if i < 30:
+            dist = guard.p.release * 2
+        if keep(i):
+            guard.update(t, [(0, dist, True, 0.5, False)])
+    guard.close(3.0)
+    return guard.events
+
+
+def test_a_brief_touch_on_the_spine_is_caught_with_a_third_of_the_frames_dropped():
+    """The guard counts time across missing frames (the hand is taken to have changed place at
+    the middle of a gap), so the alert does not hang on which frames a loaded stream drops."""
+    assert len(brief_touch(SpineGuard())) == 1
+    for seed in range(40):
+        keep = np.random.default_rng(seed).random(90) >= 1 / 3
+        keep[[30, 60]] = True  # the touch starts and the hand leaves on a frame that arrives
+        events = brief_touch(SpineGuard(), lambda i, keep=keep: bool(keep[i]))
+        assert len(events) == 1, f"drop seed {seed}"
+        assert 1.0 <= events[0].start <= 1.2 and 1.95 <= events[0].end <= 2.3
+    # A gap longer than tracking bridges is no evidence: a hand seen on the line once before it
+    # is not an alert.
+    guard = SpineGuard()
+    guard.update(0.0, [(0, guard.p.enter * 0.5, True, 0.5, False)])
+    guard.update(0.9, [(0, guard.p.enter * 1.2, True, 0.5, False)])
+    guard.close(1.0)
+    assert guard.events == []
+
+
 def test_segment_not_infinite_line():
     guard = SpineGuard()
     for i in range(30):
