@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import guide
+from .labels import HandSide
 from .spine import PALM_WIDTH_PER_SIZE
 from .tracks import BRIDGE_GAP_S
 
@@ -58,7 +59,10 @@ class SpineEvent:
     end: float | None = None
     closest: float = float("inf")  # nearest approach, palm widths
     along: float = 0.0             # where on the spine (fraction from the sacrum) it was nearest
-    hands: set = field(default_factory=set)
+    # The hands on the spine by the side of it each came from, one entry a hand (the report's;
+    # named by the analyzer from `slots`, the tracking slots the guard saw).
+    hands: list[HandSide] = field(default_factory=list)
+    slots: set[int] = field(default_factory=set)
 
     def to_dict(self) -> dict:
         return {"start": round(self.start, 3), "end": None if self.end is None else round(self.end, 3),
@@ -187,7 +191,7 @@ class SpineGuard:
             if self._over.get(slot) and self.active is None:
                 self.active = SpineEvent(start=confirmed, closest=dist, along=along)
             if self._over.get(slot) and self.active is not None:
-                self.active.hands.add(f"hand {slot + 1}")
+                self.active.slots.add(slot)
         for slot, over in list(self._over.items()):
             if over and t - self._last_seen.get(slot, t) > self.p.lost_s:
                 self._over[slot] = False

@@ -455,3 +455,20 @@ def test_a_hand_labelled_tapping_that_slides_off_the_line_is_released_where_it_i
     # holds the alert on a hand that has left the line (the test can fail).
     t, old, _ = _slide_off_under_a_tapping_label(SafetyParams(labelled_bounce_turns=0))
     assert old[t >= left + p.clear_s + 0.07].any()
+
+
+def test_two_hands_gliding_together_on_one_side_are_two_entries():
+    """One entry a hand: two hands on the same side of the spine are ["left", "left"], not one."""
+    from feedback.strokes import Stroke, StrokeParams, merge_hands
+
+    a = Stroke("effleurage", 1.0, 3.0, hands=["left"], direction="up", length=0.8, slot=0)
+    b = Stroke("effleurage", 1.1, 3.1, hands=["left"], direction="up", length=0.8, slot=1)
+    (merged,) = merge_hands([a, b], StrokeParams())
+    assert merged.hands == ["left", "left"]
+
+
+def test_spine_events_name_their_hands_by_side():
+    sim, rep = run([Segment("effleurage", 12, [(4.0, 1.2)])], 44, noise=Noise())
+    (event,) = rep.spine_events
+    assert event.hands and set(event.hands) <= {"left", "right"}
+    assert event.to_dict()["hands"] == sorted(event.hands)
