@@ -147,8 +147,9 @@ def run_live(url: str, y4m: Path, expect: list[str], timeout_s: float = 60, stop
             for text in expect:
                 page.get_by_text(text).first.wait_for(timeout=timeout_s * 1000)
             if shots and shot:
+                page.set_viewport_size({"width": 1400, "height": 1800})  # the whole panel
                 page.wait_for_timeout(1500)
-                page.screenshot(path=str(Path(shots) / f"app_live_{shot}.png"), full_page=True)
+                page.screenshot(path=str(Path(shots) / f"app_live_{shot}.png"))
             if then is not None:
                 then(page)
             if stop_and_report:

@@ -261,10 +261,7 @@ def render() -> None:
                            help="Off by default. The recording is kept only until you leave the page, "
                                 "unless you download it. Takes effect at the next START.")
         tone_on, speech_on = sound.toggles()
-        if live.still() is None:  # no picture from the camera yet in this session
-            from .device_note import camera_note
-
-            camera_note()
+        note = st.empty()  # the camera note, filled once the stream's state is known (below)
         ctx = streamer(
             key="live",
             mode=WebRtcMode.SENDRECV,
@@ -284,6 +281,11 @@ def render() -> None:
             },
         )
     playing = bool(ctx.state.playing)
+    if not playing and live.still() is None:  # no picture from the camera yet in this session
+        from .device_note import camera_note
+
+        with note:
+            camera_note()
     live.attach_stream(ctx, _session_id())
     if not playing:
         help_text = ("Connect a webcam, or allow the camera for this page (the camera icon in the address bar) "
