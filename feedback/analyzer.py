@@ -370,7 +370,7 @@ class SessionAnalyzer:
             return self._report
         events = list(self.guard.events)
         if self.guard.active is not None:  # finish() closes it at the last frame: count it as closed
-            events.append(replace(self.guard.active, end=self._t[-1], hands=set(self.guard.active.hands)))
+            events.append(replace(self.guard.active, end=self._t[-1], slots=set(self.guard.active.slots)))
         return self._report_now(events)
 
     def _report_now(self, events: list) -> SessionReport:
@@ -400,8 +400,8 @@ class SessionAnalyzer:
         began: over the spine the side flips from frame to frame), one entry a hand."""
         b = max(int(np.searchsorted(t, e.start)), 1)
         a = min(int(np.searchsorted(t, e.start - 1.0)), b - 1)
-        sides = [self._side(int(h.split()[-1]) - 1, a, b) if str(h).startswith("hand ") else h for h in e.hands]
-        return replace(e, hands=sorted(s for s in sides if s is not None))
+        sides = [self._side(slot, a, b) for slot in sorted(e.slots)]
+        return replace(e, hands=sorted(s for s in sides if s is not None), slots=set(e.slots))
 
     def _moves_are_not_effleurage(self, t: np.ndarray, labels: np.ndarray) -> None:
         """Effleurage is repeated glides, a glide up and the way back ("Repeat this technique"):

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .labels import HandSide
+
 
 @dataclass(frozen=True)
 class StrokeParams:
@@ -31,7 +33,7 @@ class Stroke:
     type: str
     start: float
     end: float
-    hands: list[str] = field(default_factory=list)
+    hands: list[HandSide] = field(default_factory=list)  # one entry a hand: its side of the spine
     direction: str | None = None     # effleurage: up (toward the head) or down
     phase: str = "stroke"            # effleurage: "stroke" (pressing), "return" (the light way
                                      # back, further out) or "move" (neither can be told)
@@ -182,7 +184,7 @@ def merge_hands(glides: list[Stroke], p: StrokeParams) -> list[Stroke]:
             if same_stroke(o, g, p) and g.slot not in mine:
                 o.start, o.end = min(o.start, g.start), max(o.end, g.end)
                 o.length = max(o.length or 0, g.length or 0)
-                o.hands = sorted(set(o.hands) | set(g.hands))
+                o.hands = sorted(o.hands + g.hands)  # one entry a hand: two on one side are two
                 mine.add(g.slot)
                 if o.phase != g.phase:
                     o.phase = agreed_phase(o, g)

@@ -23,7 +23,11 @@ figures in the README come from family a's `final` split and from family b. Metr
   best-overlapping stroke was taken, which counted the other hand's return as a wrong reading);
 - wrong-way flags: each detected pressing glide going down (what the coach calls the wrong way)
   is right when it overlaps a truth pressing glide going down (whole, or cut by the start or end
-  of its bout), false when it is a return or a move between techniques.
+  of its bout), false when it is a return or a move between techniques;
+- stroke count: per session, the effleurage strokes in the report (pressing glides, returns and
+  moves) against the truth's whole ones (pressing glides and returns; glides cut by the edges of
+  their bout are parts of strokes, in neither count): sessions where they are equal, and the
+  strokes found too many and too few, summed over sessions.
 """
 from __future__ import annotations
 
@@ -65,6 +69,10 @@ class Tally:
     glides_found: int = 0
     wrong_way_flags: int = 0
     wrong_way_flags_right: int = 0
+    count_sessions: int = 0       # sessions with effleurage strokes in the truth or the report
+    count_exact: int = 0          # ... whose report has as many as the truth
+    count_extra: int = 0          # strokes the reports have beyond the truth's, summed over sessions
+    count_missing: int = 0
     twist_clear: int = 0          # twist frames with both palms clear of the spine
     twist_clear_flagged: int = 0
 
@@ -111,6 +119,12 @@ class Tally:
             if near:
                 self.glides_found += 1
                 self.glides_right += int(any(s.direction == g["direction"] and s.phase == "stroke" for s in near))
+        whole = sum(1 for g in truth_glides if not g.get("partial"))
+        if whole or found:
+            self.count_sessions += 1
+            self.count_exact += int(len(found) == whole)
+            self.count_extra += max(0, len(found) - whole)
+            self.count_missing += max(0, whole - len(found))
         wrong_way = [g for g in truth_glides if not g["return"] and g["direction"] == "down"]
         for s in found:
             if s.direction == "down" and s.phase == "stroke":
@@ -147,6 +161,10 @@ class Tally:
         out["direction_accuracy_all"] = round(self.glides_right / max(self.glides, 1), 4)
         out["wrong_way_flags"] = self.wrong_way_flags
         out["wrong_way_flags_right"] = round(self.wrong_way_flags_right / max(self.wrong_way_flags, 1), 4)
+        out["stroke_count_sessions"] = self.count_sessions
+        out["stroke_count_exact"] = round(self.count_exact / max(self.count_sessions, 1), 4)
+        out["stroke_count_extra"] = self.count_extra
+        out["stroke_count_missing"] = self.count_missing
         out["confusion"] = {"labels": list(guide.LABELS), "rows_truth": cm.tolist()}
         return out
 
@@ -217,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  effleurage: {m['glides']} pressing glides, found {m['glide_found_rate']:.3f}, "
           f"direction right {m['direction_accuracy']:.3f} of found ({m['direction_accuracy_all']:.3f} of all); "
           f"{m['wrong_way_flags']} wrong-way flags, {m['wrong_way_flags_right']:.3f} of them right")
+    print(f"  stroke count: {m['stroke_count_exact']:.3f} of {m['stroke_count_sessions']} sessions with "
+          f"effleurage as many as the truth; {m['stroke_count_extra']} strokes too many, "
+          f"{m['stroke_count_missing']} too few")
     print("  confusion (rows truth, cols predicted):", list(guide.LABELS))
     for name, row in zip(guide.LABELS, m["confusion"]["rows_truth"]):
         print(f"    {name:11s} {row}")

@@ -210,6 +210,40 @@ def test_spine_alert_does_not_flicker_at_the_edge_of_the_band():
     assert len(guard.events) <= 2
 
 
+def brief_touch(guard, keep=lambda i: True):
+    """A hand slides onto the spine for 0.23 s (past the 0.1 s confirmation), then hovers in the
+    band between the entry and release distances (still an alert, not yet cleared), then leaves:
+    the spine_drift moment that a dropped-frame stream once lost. Returns the events."""
+    for i in range(90):
+        t = i / 30
+        dist = guard.p.enter * (0.6 if 30 <= i < 37 else 1.2 if i < 60 else 3.0)
+        if i < 30:
+            dist = guard.p.release * 2
+        if keep(i):
+            guard.update(t, [(0, dist, True, 0.5, False)])
+    guard.close(3.0)
+    return guard.events
+
+
+def test_a_brief_touch_on_the_spine_is_caught_with_a_third_of_the_frames_dropped():
+    """The guard counts time across missing frames (the hand is taken to have changed place at
+    the middle of a gap), so the alert does not hang on which frames a loaded stream drops."""
+    assert len(brief_touch(SpineGuard())) == 1
+    for seed in range(40):
+        keep = np.random.default_rng(seed).random(90) >= 1 / 3
+        keep[[30, 60]] = True  # the touch starts and the hand leaves on a frame that arrives
+        events = brief_touch(SpineGuard(), lambda i, keep=keep: bool(keep[i]))
+        assert len(events) == 1, f"drop seed {seed}"
+        assert 1.0 <= events[0].start <= 1.2 and 1.95 <= events[0].end <= 2.3
+    # A gap longer than tracking bridges is no evidence: a hand seen on the line once before it
+    # is not an alert.
+    guard = SpineGuard()
+    guard.update(0.0, [(0, guard.p.enter * 0.5, True, 0.5, False)])
+    guard.update(0.9, [(0, guard.p.enter * 1.2, True, 0.5, False)])
+    guard.close(1.0)
+    assert guard.events == []
+
+
 def test_segment_not_infinite_line():
     guard = SpineGuard()
     for i in range(30):
@@ -421,3 +455,20 @@ def test_a_hand_labelled_tapping_that_slides_off_the_line_is_released_where_it_i
     # holds the alert on a hand that has left the line with the wide release band (the test can fail).
     t, old, _ = _slide_off_under_a_tapping_label(SafetyParams(labelled_bounce_turns=0, tapping_release_scale=1.0))
     assert old[t >= left + p.clear_s + 0.07].any()
+
+
+def test_two_hands_gliding_together_on_one_side_are_two_entries():
+    """One entry a hand: two hands on the same side of the spine are ["left", "left"], not one."""
+    from feedback.strokes import Stroke, StrokeParams, merge_hands
+
+    a = Stroke("effleurage", 1.0, 3.0, hands=["left"], direction="up", length=0.8, slot=0)
+    b = Stroke("effleurage", 1.1, 3.1, hands=["left"], direction="up", length=0.8, slot=1)
+    (merged,) = merge_hands([a, b], StrokeParams())
+    assert merged.hands == ["left", "left"]
+
+
+def test_spine_events_name_their_hands_by_side():
+    sim, rep = run([Segment("effleurage", 12, [(4.0, 1.2)])], 44, noise=Noise())
+    (event,) = rep.spine_events
+    assert event.hands and set(event.hands) <= {"left", "right"}
+    assert event.to_dict()["hands"] == sorted(event.hands)

@@ -139,10 +139,15 @@ def run_live(url: str, y4m: Path, expect: list[str], timeout_s: float = 60, stop
             # The streamlit-webrtc component lives in its own iframe (located in the DOM at each
             # action: Playwright's page.frames can miss an iframe that Streamlit re-mounts).
             webrtc = page.frame_locator('iframe[src*="streamlit_webrtc"]')
+            if shots and shot:  # the page before the first START
+                webrtc.get_by_role("button", name="START").wait_for(timeout=30_000)
+                page.wait_for_timeout(1500)
+                page.screenshot(path=str(Path(shots) / f"app_live_{shot}_before.png"))
             webrtc.get_by_role("button", name="START").click(timeout=30_000)
             for text in expect:
                 page.get_by_text(text).first.wait_for(timeout=timeout_s * 1000)
             if shots and shot:
+                page.set_viewport_size({"width": 1400, "height": 1800})  # the whole panel
                 page.wait_for_timeout(1500)
                 page.screenshot(path=str(Path(shots) / f"app_live_{shot}.png"))
             if then is not None:

@@ -212,3 +212,54 @@ def test_an_upload_leaves_nothing(tmp):
     assert path.parent.parent == tmp and path.suffix == ".mp4" and path.read_bytes() == b"data"
     remove_upload(path)
     assert ours(tmp) == []
+
+
+def test_the_panel_shows_the_moment_of_the_last_frame_drawn_also_under_load(tmp, images, monkeypatch):
+    """The panel beside the video and the overlay on it are of one FrameUpdate: while frames come
+    from a worker thread (a third of them dropped, as a loaded stream drops them), every time the
+    page reads the panel it shows the moment, technique and spine state of a frame that was
+    drawn, never older than the last frame handed back to the browser; at the end, exactly the
+    last one."""
+    import random
+
+    import coaching.live as live_module
+
+    drawn: list[tuple] = []  # (t, label, over_spine) of each frame drawn, in order
+    real_draw = live_module.draw_overlay
+
+    def draw(img, result, spine, cue):
+        drawn.append((result.t, result.label, result.over_spine))
+        return real_draw(img, result, spine, cue)
+
+    monkeypatch.setattr(live_module, "draw_overlay", draw)
+    live = session(record=False)
+    rng = random.Random(4)
+    stream = [vf for vf in frames(images) if rng.random() >= 1 / 3]
+    handed_back = []  # how many frames were drawn when each callback returned
+    done = threading.Event()
+
+    def worker():
+        for vf in stream:
+            live.callback(vf)
+            handed_back.append(len(drawn))
+        done.set()
+
+    seen = []
+    thread = threading.Thread(target=worker)
+    thread.start()
+    while not done.is_set():
+        before = handed_back[-1] if handed_back else 0
+        snap = live.snapshot()
+        seen.append((before, snap["t"], snap["label"], snap["over_spine"]))
+        time.sleep(0.002)
+    thread.join(30)
+    panels = [s for s in seen if s[1] is not None]
+    assert len(panels) > 5
+    for before, t, label, over in panels:
+        k = next(i for i, d in enumerate(drawn) if d[0] == t)  # the panel's moment was drawn
+        assert drawn[k] == (t, label, over)
+        assert k + 1 >= before  # and is not older than the last frame handed back before the read
+    snap = live.snapshot()
+    assert (snap["t"], snap["label"], snap["over_spine"]) == drawn[-1]
+    assert snap["frames"] == len(drawn) == len(stream)
+    live.stop()

@@ -49,72 +49,80 @@ def live_session() -> LiveSession:
 
 # -- the page ----------------------------------------------------------------------------------
 
-SEVERITY_BOX = {"alert": st.error, "warn": st.warning, "info": st.info}
+SEVERITY_NAME = {"alert": "error", "warn": "warning", "info": "info"}  # the box a cue is shown in
 
 
 def _panel(live: LiveSession, playing: bool) -> None:
+    # The same slots, in the same order, on every run: the panel refreshes every second, and a
+    # run that emits a different number of elements leaves the last run's elements on screen
+    # until it completes (under load, a duplicate "Analysing ..." line, or two notes at once).
+    # Each slot holds one element (a container for several) or nothing.
+    messages, heading, cue_slot, notes, guided, times, counts, recent, rate = (st.empty() for _ in range(9))
     snap = live.snapshot()
-    if snap["error"]:
-        st.error(snap["error"])
-    if playing and snap["accepting"]:
-        if snap["since_frame"] is not None and snap["since_frame"] > STALL_S:
-            st.warning(f"No picture from the camera for {snap['since_frame']:.0f} s: the stream has stopped. "
-                       "Check that the camera is connected and not used by another app, then press STOP and "
-                       "START again.")
-        elif snap["frames"] == 0 and snap["has_spine"] and (snap["since_begin"] or 0) > NO_START_S:
-            st.warning("The camera has not sent a picture yet. Check the browser allowed the camera, then "
-                       "press STOP and START again.")
-    if not snap["has_spine"]:
-        st.info("Set the spine line (below) so the coach knows where the spine is.")
-    if snap["proposal"] is not None:
-        st.info(f"Your strokes show where the spine is ({snap['proposal'][1]:.0%} sure): the dashed yellow line "
-                "on the video. Use it? The measurement starts again on it.")
-        c = st.columns(2)
-        c[0].button("Use this spine line", key="live_accept_line", on_click=live.accept_proposal, type="primary")
-        c[1].button("Keep the current line", key="live_dismiss_line", on_click=live.dismiss_proposal)
+    with messages.container():
+        if snap["error"]:
+            st.error(snap["error"])
+        if playing and snap["accepting"]:
+            if snap["since_frame"] is not None and snap["since_frame"] > STALL_S:
+                st.warning(f"No picture from the camera for {snap['since_frame']:.0f} s: the stream has stopped. "
+                           "Check that the camera is connected and not used by another app, then press STOP and "
+                           "START again.")
+            elif snap["frames"] == 0 and snap["has_spine"] and (snap["since_begin"] or 0) > NO_START_S:
+                st.warning("The camera has not sent a picture yet. Check the browser allowed the camera, then "
+                           "press STOP and START again.")
+        if not snap["has_spine"]:
+            st.info("Set the spine line (below) so the coach knows where the spine is.")
+        if snap["proposal"] is not None:
+            st.info(f"Your strokes show where the spine is ({snap['proposal'][1]:.0%} sure): the dashed yellow "
+                    "line on the video. Use it? The measurement starts again on it.")
+            c = st.columns(2)
+            c[0].button("Use this spine line", key="live_accept_line", on_click=live.accept_proposal, type="primary")
+            c[1].button("Keep the current line", key="live_dismiss_line", on_click=live.dismiss_proposal)
     running = playing and snap["accepting"]
-    if running:
-        label = snap["label"] if snap["frames"] else "—"
-        t = snap.get("t")
-        at = f" · {moment(t)}" if t is not None and snap["frames"] else ""  # the overlay's clock
-        # The panel is of one frame (its time, as on the video's clock), label, cue and counts alike.
-        st.markdown(f"### Now: {label.capitalize() if label != '—' else label}{at}")
-        cue = snap["cue"]
-        if cue is not None:
-            SEVERITY_BOX[cue.severity](cue.text)
-        elif snap["frames"] and snap["hands"] and snap["label"] in guide.TECHNIQUES:
-            st.success("Good: keep going.")  # only while a technique is going on, never idle or without hands
-        for when in snap["spine_changes"]:
-            st.info(f"The spine line changed at {when}: the report will cover the whole session, each part "
-                    "measured against its own line.")
-        for message in snap.get("camera", []):
-            st.warning("Camera check: " + message)
-    else:
-        st.markdown("### Not running")
-        st.caption("Press START to practise. The coach shows the technique it sees here, with one short cue "
-                   "at a time; the report of each session appears below when you press STOP.")
     if not running:
+        with heading.container():
+            st.markdown("### Not running")
+            st.caption("Press START to practise. The coach shows the technique it sees here, with one short cue "
+                       "at a time; the report of each session appears below when you press STOP.")
         return
-    _guided_step(live, snap["routine"])
-    st.markdown("**Time per technique** (guide)")
-    for name in guide.TARGETS:  # the techniques the guide gives a time for
-        s = snap["technique_seconds"].get(name, 0.0)
-        target = guide.TARGETS[name]
-        status = "short" if s < target.min_s else "long" if s > target.max_s else "in range"
-        st.progress(min(1.0, s / target.min_s),
-                    text=f"{name.capitalize()}: {mmss(s)} of {target_text(name)} · {STATUS_TEXT[status]}")
+    label = snap["label"] if snap["frames"] else "—"
+    t = snap.get("t")
+    at = f" · {moment(t)}" if t is not None and snap["frames"] else ""  # the overlay's clock
+    # The panel is of one frame (its time, as on the video's clock), label, cue and counts alike.
+    heading.markdown(f"### Now: {label.capitalize() if label != '—' else label}{at}")
+    cue = snap["cue"]
+    if cue is not None:
+        getattr(cue_slot, SEVERITY_NAME[cue.severity])(cue.text)
+    elif snap["frames"] and snap["hands"] and snap["label"] in guide.TECHNIQUES:
+        cue_slot.success("Good: keep going.")  # only while a technique is going on, never idle or without hands
+    if snap["spine_changes"] or snap.get("camera"):
+        with notes.container():
+            for when in snap["spine_changes"]:
+                st.info(f"The spine line changed at {when}: the report will cover the whole session, each part "
+                        "measured against its own line.")
+            for message in snap.get("camera", []):
+                st.warning("Camera check: " + message)
+    with guided.container():
+        _guided_step(live, snap["routine"])
+    with times.container():
+        st.markdown("**Time per technique** (guide)")
+        for name in guide.TARGETS:  # the techniques the guide gives a time for
+            s = snap["technique_seconds"].get(name, 0.0)
+            target = guide.TARGETS[name]
+            status = "short" if s < target.min_s else "long" if s > target.max_s else "in range"
+            st.progress(min(1.0, s / target.min_s),
+                        text=f"{name.capitalize()}: {mmss(s)} of {target_text(name)} · {STATUS_TEXT[status]}")
     c = snap["counts"]
-    cols = st.columns(3)
-    cols[0].metric("Glides up", c.get("effleurage_up", 0))
-    cols[1].metric("Wrong way", c.get("effleurage_down", 0),
-                   help="Pressing glides toward the hips (the guide: press upward, toward the heart)")
-    cols[2].metric("Spine alerts", snap["spine_alerts"])
+    with counts.container():
+        cols = st.columns(3)
+        cols[0].metric("Glides up", c.get("effleurage_up", 0))
+        cols[1].metric("Wrong way", c.get("effleurage_down", 0),
+                       help="Pressing glides toward the hips (the guide: press upward, toward the heart)")
+        cols[2].metric("Spine alerts", snap["spine_alerts"])
     if snap["cues"]:
-        st.markdown("**Recent cues**")
-        st.markdown("\n".join(f"- {mmss(t)} {c.text}" for t, c in reversed(snap["cues"])))
-    if playing and snap["frames"]:
-        st.caption(f"Analysing {snap['fps']:.0f} frames per second"
-                   + (" · recording" if snap["recording"] else ""))
+        recent.markdown("**Recent cues**\n\n" + "\n".join(f"- {mmss(t)} {c.text}" for t, c in reversed(snap["cues"])))
+    if snap["frames"]:
+        rate.caption(f"Analysing {snap['fps']:.0f} frames per second" + (" · recording" if snap["recording"] else ""))
 
 
 _panel_refreshing = st.fragment(run_every=1.0)(_panel)
@@ -253,10 +261,7 @@ def render() -> None:
                            help="Off by default. The recording is kept only until you leave the page, "
                                 "unless you download it. Takes effect at the next START.")
         tone_on, speech_on = sound.toggles()
-        if live.still() is None:  # no picture from the camera yet in this session
-            from .device_note import camera_note
-
-            camera_note()
+        note = st.empty()  # the camera note, filled once the stream's state is known (below)
         ctx = streamer(
             key="live",
             mode=WebRtcMode.SENDRECV,
@@ -276,18 +281,22 @@ def render() -> None:
             },
         )
     playing = bool(ctx.state.playing)
+    if not playing and live.still() is None:  # no picture from the camera yet in this session
+        from .device_note import camera_note
+
+        with note:
+            camera_note()
     live.attach_stream(ctx, _session_id())
     if not playing:
         help_text = ("Connect a webcam, or allow the camera for this page (the camera icon in the address bar) "
                      "and reload. Close other apps that use it (video calls), then press START again. No webcam "
                      "at all? Record a video with a phone and use **Review a session**.")
         with left:
-            if live.still() is None:  # no picture has come from the camera in this session yet
-                st.info("**Camera not found or blocked?** (a red message appears above the video)  \n" + help_text,
-                        icon=":material/videocam_off:")
-            else:
-                with st.expander("Camera not working?"):
-                    st.markdown(help_text)
+            # One note about the camera: before any picture, the browser's own check above the
+            # video says whether a camera is there; what to do when it does not work is here.
+            with st.expander("Camera not working?"):
+                st.markdown("A red message appears above the video when the browser cannot use the camera.  \n"
+                            + help_text)
     results: list[SessionResult] = st.session_state.setdefault(RESULT_KEY, [])
     results.extend(live.take_finished())
     if playing and not live.accepting:
