@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable
 
 import numpy as np
+
+from tracker.source import HELPER_DELAY_S
 
 LOG = logging.getLogger("massage_coach.live")
 
@@ -76,6 +79,9 @@ class DrawStage:
                     return
                 job, self._job = self._job, None
             frame, draw, payload = job
+            # The worker's few Python steps before MediaPipe first (tracker.source.HELPER_DELAY_S):
+            # starting at once, this thread would hold the GIL they need.
+            time.sleep(HELPER_DELAY_S)
             try:
                 draw(frame)
             except Exception:  # the frame is shown undrawn rather than the stream stopping

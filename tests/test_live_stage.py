@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 
 from coaching.live_stage import DrawStage
-from tests.test_live_lifecycle import SAMPLE, frames, images, session, tmp  # noqa: F401 - fixtures
+from tests import test_live_lifecycle as lifecycle
+from tests.test_live_lifecycle import SAMPLE, decoded_frames, frames, session
+
+tmp, images = lifecycle.tmp, lifecycle.images  # its fixtures
 
 pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="the bundled sample videos are not there")
 
@@ -95,8 +98,6 @@ def test_two_stage_frames_are_the_one_thread_frames_one_frame_later_with_their_o
     # The recording has every frame, the last one too (taken from the stage as it closes).
     assert result.frames == one_result.frames == len(two)
     assert result.report.summary == one_result.report.summary
-    from tests.test_live_lifecycle import decoded_frames
-
     assert decoded_frames(result.video)[0] == decoded_frames(one_result.video)[0] == len(two)
 
 
