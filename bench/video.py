@@ -140,6 +140,52 @@ def pipeline(path: Path, n: int, spine: SpineLine, opts: DetectorOptions, draw: 
             "hands_per_frame": found / done, "draw": draw, "overlap": overlap, "decode": frames is None}
 
 
+def live_page(n: int, spine: SpineLine, frames: list[tuple[float, np.ndarray]],
+              two_stage: bool = True) -> dict:
+    """The live page's own code, `LiveSession.callback` (coaching/live.py, as streamlit-webrtc
+    calls it in its one worker thread) on bare MediaPipe's frames, handed to it as the browser's
+    arrive (av.VideoFrames in yuv420p, made before the clock starts): the conversion to BGR,
+    region and light, tracking, analysis, the panel's view, the overlay (`two_stage`: drawn in
+    the live page's second thread, coaching/live_stage.py; else in turn) and the frame handed
+    back. No recording. The first frame is a warm-up, and the person-finding that the first
+    frame starts (about a second of MediaPipe Pose, once a session) is waited for before timing."""
+    import threading
+    from fractions import Fraction
+
+    import av
+
+    from coaching.live import LiveSession, Measurement
+    from tracker.types import SpinePoints
+
+    h, w = frames[0][1].shape[:2]
+    given = []
+    for t, bgr in frames[:n]:
+        vf = av.VideoFrame.from_ndarray(bgr, format="bgr24").reformat(format="yuv420p")
+        vf.time_base, vf.pts = Fraction(1, 90_000), int(round(t * 90_000))
+        given.append(vf)
+    live = LiveSession()
+    live.set_points(SpinePoints(tuple(spine.head), tuple(spine.sacrum)), (w, h))
+    live.begin("beginner", record=False)
+    old = Measurement.two_stage
+    Measurement.two_stage = two_stage
+    try:
+        live.callback(given[0])  # the live page's own detector options (the bench's `opts` are the defaults too)
+        for th in threading.enumerate():
+            if th.name == "spine-evidence":
+                th.join(30.0)
+        t0, c0 = time.perf_counter(), time.process_time()
+        for vf in given[1:]:
+            live.callback(vf)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        found = live.snapshot()["hands"]
+    finally:
+        Measurement.two_stage = old
+        live.stop()
+    done = len(given) - 1
+    return {"frames": done, "fps": done / wall, "ms_per_frame": 1e3 * wall / done, "cpu_ms_per_frame": 1e3 * cpu / done,
+            "hands_per_frame": float("nan"), "last_hands": found, "two_stage": two_stage}
+
+
 def review(path: Path, spine: SpineLine, model_complexity: int, stride: int, max_seconds: float | None) -> dict:
     """A recording analysed in one process, frame by frame (VideoSource -> Session.push ->
     finish(), the live page's way), timed end to end; `max_seconds` stops after that much video."""

@@ -26,6 +26,7 @@ from feedback.spine_auto import SpineRefiner
 from tracker.types import SpinePoints
 
 from . import calibration
+from .live_stage import DrawStage
 from .session import Session, SessionResult, clock
 
 LOG = logging.getLogger("massage_coach.live")
@@ -43,7 +44,10 @@ class Measurement:
 
     Only the frame worker calls `process`, with `work` held; whoever suspends or finishes takes
     `work` first (waiting at most one frame), so the two never run at once. The session lock
-    is never held here."""
+    is never held here. `two_stage`: the overlay of frame n-1 is drawn in a thread of its own
+    while frame n is tracked (coaching/live_stage.py); the page shows frames one frame late."""
+
+    two_stage = True
 
     def __init__(self, points: SpinePoints, level: str, record: bool, size: tuple[int, int]) -> None:
         self.size = size
@@ -63,6 +67,7 @@ class Measurement:
         self.resized = 0
         self.suspended = False
         self.closed = False
+        self.stage: DrawStage | None = None
 
     @property
     def video_path(self) -> Path | None:
@@ -83,7 +88,7 @@ class Measurement:
         return t
 
     def process(self, img: np.ndarray, t_abs: float):
-        """Analyse and draw one frame (`work` held). Returns the drawn frame, result and cue."""
+        """Analyse one frame (`work` held); `show` draws it. Returns the frame and its update."""
         import cv2
 
         h, w = img.shape[:2]
@@ -96,19 +101,39 @@ class Measurement:
         if self.frames == 0:  # the first picture, before anything is drawn on it
             _find_body(self.refiner, img.copy())
         update = self.session.push(img, t)
-        result, cue = update.result, update.cue
-        draw_overlay(img, result, update.spine, cue)
-        if self.refiner.push(result.raw) is not None:
+        if self.refiner.push(update.result.raw) is not None:
             self.proposal = self.refiner.proposal
-        if self.proposal is not None:
-            draw_proposal(img, self.proposal.points)
-        if self.record:
-            if self.writer is None:
-                self._start_part()
-            self.writer.write(img, t)
         self.last_t, self.last_wall = t, now
         self.frames += 1
         return img, update
+
+    def show(self, img: np.ndarray, update, view: dict):
+        """The frame to return (`work` held), drawn and recorded, with the update and panel view
+        of that same frame. Two-stage: `img` is drawn in the stage's thread and the frame handed
+        the time before is returned (the first time: `img` undrawn, update and view None)."""
+        def draw(frame: np.ndarray, update=update, proposal=self.proposal) -> None:  # bound now
+            draw_overlay(frame, update.result, update.spine, update.cue)
+            if proposal is not None:
+                draw_proposal(frame, proposal.points)
+        if not self.two_stage:
+            draw(img)
+            self._record(img, update.t)
+            return img, update, view
+        if self.stage is None:
+            self.stage = DrawStage()
+        raw = img.copy() if self.stage.drawn == 0 and not self.stage.busy else None
+        shown = self.stage.exchange(img, draw, (update, view))
+        if shown is None:
+            return raw, None, None
+        frame, (update, view) = shown
+        self._record(frame, update.t)
+        return frame, update, view
+
+    def _record(self, frame: np.ndarray, t: float) -> None:
+        if self.record:
+            if self.writer is None:
+                self._start_part()
+            self.writer.write(frame, t)
 
     def _start_part(self) -> None:
         from tracker.filestore import private_folder
@@ -140,6 +165,11 @@ class Measurement:
     def suspend(self) -> None:
         """Releases the MediaPipe graph and ends the recording part (`work` held); the analysis
         stays, and continues if frames come again."""
+        stage, self.stage = self.stage, None
+        if stage is not None:  # the frame still in the drawing is recorded, and the thread ends
+            last = stage.close()
+            if last is not None:
+                self._record(last[0], last[1][0].t)
         try:
             self.session.close()
         except Exception:
@@ -486,6 +516,9 @@ class LiveSession:
                 "camera": [p.message for p in session.camera_problems()] if m.frames % 15 == 0
                 else prev.get("camera", []),
             }
+            img, update, view = m.show(img, update, view)  # two-stage: the frame before, with its own view
+            if update is None:  # the first frame: nothing drawn yet
+                return img
         result = update.result
         with self.lock:
             self.view = view
