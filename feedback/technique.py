@@ -69,6 +69,8 @@ class ClassifierParams:
     alt_lift_max_along: float = 0.6  # lifting rocks across the back; alternating glides run along it
     alt_glide_min_along: float = 0.7
     alt_strong: float = -0.8       # both correlations this clear: alternation whatever the path
+    wiper_min_wiggle: float = 0.2   # rad RMS each hand's heading swings, and the swings in clear
+    wiper_max_head: float = -0.6    # opposite phase: lifting, whatever loops a palm draws
     circle_min_turns_per_s: float = 0.3
     knead_max_hz: float = 2.2       # kneading circles 0.4-2 Hz (one spectral bin of slack)
     circle_min_radius: float = 0.15  # palm sizes
@@ -596,6 +598,8 @@ def combine(windows: list[HandWindow], pair: PairWindow | None = None, p: Classi
     alt = _alternation(present, pair, p or ClassifierParams())
     if alt is not None:
         return alt
+    if _wipers(present, pair, p or _DEFAULT):
+        return "lifting"
     if not present:
         return "idle"
     active = [w for w in present if w.label != "idle"]
@@ -619,6 +623,21 @@ def combine(windows: list[HandWindow], pair: PairWindow | None = None, p: Classi
             return "unsure" if folded else "petrissage"
         return max(active, key=lambda w: (_PRIORITY[w.label], w.score)).label
     return active[0].label
+
+
+def _wipers(present: list[HandWindow], pair: PairWindow | None, p: ClassifierParams) -> bool:
+    """Lifting is both hands at work in turn, "like windshield wipers": two hands whose headings
+    swing clearly in opposite phase are lifting, whatever loops each hand's palm makes (a claw
+    lift rocking across and up draws loops in the image, so one hand alone reads as kneading).
+    Kneading circles the palm without swinging its heading."""
+    if pair is None or len(present) != 2:
+        return False
+    labels = {w.label for w in present}
+    if "petrissage" not in labels or not labels <= _ALTERNATING | {"petrissage"}:
+        return False
+    toward_feet = all(w.pointing <= p.fan_max_pointing for w in present)
+    return (pair.alt_head <= p.wiper_max_head and not toward_feet
+            and all(w.wiggle >= p.wiper_min_wiggle for w in present))
 
 
 def _alternation(present: list[HandWindow], pair: PairWindow | None, p: ClassifierParams) -> str | None:

@@ -250,6 +250,30 @@ def test_hands_in_opposite_phase_rock_or_glide_and_mirrored_hands_do_neither():
     assert combine(fans, _pair(-0.95, -0.9)) != "lifting"
 
 
+def test_hands_swinging_like_windshield_wipers_are_lifting_whatever_loops_a_hand_makes():
+    """A claw lift rocks across and up, so one palm draws loops and reads as kneading; two hands
+    whose headings swing in opposite phase are lifting all the same."""
+    from feedback.technique import combine
+
+    def hand(label: str, wiggle: float, pointing: float = 0.2, across: float = 0.2) -> HandWindow:
+        return HandWindow(label, 1.0, speed=2.0, travel=0.1, along_share=0.8, wiggle=wiggle, pointing=pointing,
+                          across=across, turns=1.0, score=1.0)
+
+    # The torn pair (one hand kneading, one lifting) and a kneading hand beside a "glide".
+    assert combine([hand("petrissage", 0.3), hand("lifting", 0.25)], _pair(0.0, -0.8)) == "lifting"
+    assert combine([hand("petrissage", 0.3), hand("petrissage", 0.3)], _pair(0.0, -0.8)) == "lifting"
+    assert combine([hand("petrissage", 0.22), hand("effleurage", 0.25)], _pair(0.0, -0.7)) == "lifting"
+    # Kneading does not swing the heading: no lifting then, nor when the swings are in phase.
+    assert combine([hand("petrissage", 0.05), hand("lifting", 0.25)], _pair(0.0, -0.8)) == "unsure"
+    assert combine([hand("petrissage", 0.05), hand("petrissage", 0.05)], _pair(0.0, -0.8)) == "petrissage"
+    assert combine([hand("petrissage", 0.3), hand("lifting", 0.25)], _pair(0.0, 0.6)) == "unsure"
+    # Fingers toward the feet (fanning from the head of the table alternates too): not lifting.
+    fans = [hand("petrissage", 0.3, -0.9, -0.1), hand("petrissage", 0.3, -0.9, 0.1)]
+    assert combine(fans, _pair(0.0, -0.8)) == "petrissage"
+    # A tap beside it keeps its own rule.
+    assert combine([hand("petrissage", 0.3), hand("tapotement", 0.3)], _pair(0.0, -0.8)) != "lifting"
+
+
 def test_a_tap_at_kneading_tempo_beside_a_kneading_hand_is_kneading_or_unsure():
     from feedback.technique import combine
 
