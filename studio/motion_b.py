@@ -30,6 +30,8 @@ import numpy as np
 
 from tracker.types import Hand, HandFrame, SpinePoints
 
+from .simulated import Camera, Rig, SimulatedSession
+
 TECHNIQUES_B = ("effleurage", "wrong_way", "petrissage", "tapotement", "lifting", "fanning", "twist", "idle")
 
 
@@ -463,39 +465,6 @@ def _move(prev: Act, nxt: Act, t, rng) -> Act:
 
 # -- a whole session ---------------------------------------------------------------------------------
 
-@dataclass
-class _Cam:
-    width: int
-    height: int
-
-
-@dataclass
-class _Rig:
-    camera: _Cam
-    fps: float
-    spine_cm: float
-
-
-@dataclass
-class SessionB:
-    """Same interface as session.Simulation where the evaluation needs it."""
-
-    t: np.ndarray            # delivered frame times (truth is per delivered frame)
-    labels: np.ndarray
-    over_spine: np.ndarray
-    strokes: list
-    spine: SpinePoints
-    frames: list
-    rig: _Rig
-    crossing: np.ndarray     # truth: a palm passes over the spine inside a twist (no event)
-
-    def truth_labels(self) -> np.ndarray:
-        return self.labels
-
-    def truth_over_spine(self) -> np.ndarray:
-        return self.over_spine
-
-
 def script_b(rng: np.random.Generator, minutes: float) -> list[tuple[str, float]]:
     """A loose guide order, effleurage between the others, rests now and then."""
     out, total = [], 0.0
@@ -510,7 +479,7 @@ def script_b(rng: np.random.Generator, minutes: float) -> list[tuple[str, float]
 
 
 def simulate_b(rng: np.random.Generator, minutes: float = 1.5, fps: float | None = None,
-               script: list[tuple[str, float]] | None = None) -> SessionB:
+               script: list[tuple[str, float]] | None = None) -> SimulatedSession:
     L = rng.uniform(42, 62)
     fps = float(fps if fps is not None else rng.choice([15, 15, 20, 24, 25, 30, 30, 30, 50, 60]))
     # Capture times: jittered intervals, some frames never delivered.
@@ -580,8 +549,8 @@ def simulate_b(rng: np.random.Generator, minutes: float = 1.5, fps: float | None
     spine = SpinePoints(head=(px[0, 0] / lens.width, px[0, 1] / lens.height),
                         sacrum=(px[1, 0] / lens.width, px[1, 1] / lens.height))
     idx = np.flatnonzero(keep)
-    return SessionB(times[idx], labels[idx], over[idx], strokes, spine, [frames[i] for i in idx],
-                    _Rig(_Cam(lens.width, lens.height), fps, L), crossing[idx])
+    return SimulatedSession(times[idx], labels[idx], over[idx], strokes, spine, [frames[i] for i in idx],
+                    Rig(Camera(lens.width, lens.height), fps, L), crossing[idx])
 
 
 def _out_of_view(times: np.ndarray, in_view: np.ndarray) -> np.ndarray:

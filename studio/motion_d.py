@@ -30,6 +30,8 @@ import numpy as np
 
 from tracker.types import Hand, HandFrame, SpinePoints
 
+from .simulated import Camera, Rig, SimulatedSession
+
 KINDS_D = ("effleurage", "wrong_way", "petrissage", "tapotement", "lifting", "fanning", "twist", "idle")
 
 
@@ -404,38 +406,6 @@ def random_lookat(rng, L: float) -> LookAt:
     return LookAt(w, h, w / 2 / np.tan(hfov / 2), pos, r, d, f)
 
 
-@dataclass
-class _Cam:
-    width: int
-    height: int
-
-
-@dataclass
-class _Rig:
-    camera: _Cam
-    fps: float
-    spine_cm: float
-
-
-@dataclass
-class SessionD:
-    """The evaluation's interface (as session.Simulation)."""
-
-    t: np.ndarray
-    labels: np.ndarray
-    over_spine: np.ndarray
-    strokes: list
-    spine: SpinePoints
-    frames: list
-    rig: _Rig
-
-    def truth_labels(self) -> np.ndarray:
-        return self.labels
-
-    def truth_over_spine(self) -> np.ndarray:
-        return self.over_spine
-
-
 def script_d(rng, minutes: float) -> list[tuple[str, float]]:
     out, total = [], 0.0
     while total < minutes * 60:
@@ -447,7 +417,7 @@ def script_d(rng, minutes: float) -> list[tuple[str, float]]:
     return out
 
 
-def simulate_d(rng: np.random.Generator, minutes: float = 1.5, script: list | None = None) -> SessionD:
+def simulate_d(rng: np.random.Generator, minutes: float = 1.5, script: list | None = None) -> SimulatedSession:
     L = rng.uniform(40, 64)
     fps = float(rng.choice([15, 20, 24, 25, 30, 30, 30, 48, 60]))
     acts: list[Act] = []
@@ -507,8 +477,8 @@ def simulate_d(rng: np.random.Generator, minutes: float = 1.5, script: list | No
                         sacrum=(px[1, 0] / cam.width, px[1, 1] / cam.height))
     keep = rng.random(n) >= rng.uniform(0.0, 0.08)  # frames the stream never delivered
     idx = np.flatnonzero(keep)
-    return SessionD(times[idx], labels[idx], on.any(axis=0)[idx], strokes, spine, [frames[i] for i in idx],
-                    _Rig(_Cam(cam.width, cam.height), fps, L))
+    return SimulatedSession(times[idx], labels[idx], on.any(axis=0)[idx], strokes, spine, [frames[i] for i in idx],
+                    Rig(Camera(cam.width, cam.height), fps, L))
 
 
 def _tracker(world, vis, times, cam: LookAt, rng) -> list[HandFrame]:
