@@ -178,8 +178,13 @@ def _has_gaps(t: np.ndarray) -> bool:
     d = np.diff(t)
     if len(d) < 3:
         return False
-    expected = (t[-1] - t[0]) / max(_median(d), 1e-6)
-    return float(d.max()) > 1.5 * _median(d) and 1 - len(d) / max(expected, 1.0) >= MISSING_SHARE
+    return _gaps(t, d, _median(d))
+
+
+def _gaps(t: np.ndarray, d: np.ndarray, md: float) -> bool:
+    """_has_gaps with the intervals `d` and their median `md` already at hand (len(d) >= 3)."""
+    expected = (t[-1] - t[0]) / max(md, 1e-6)
+    return float(d.max()) > 1.5 * md and 1 - len(d) / max(expected, 1.0) >= MISSING_SHARE
 
 
 MISSING_SHARE = 0.1
@@ -360,7 +365,10 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
     sig[0], sig[1], sig[2], sig[3], sig[4], sig[5] = xs, ys, ext, lsz, cols[:, 4], cols[:, 5]
     # Only where the stream's own rate measures the whole tap band (at least twice the fastest
     # tapping): below that, the aliasing rules judge the band, on the resampled window.
-    gaps = _has_gaps(t[first:]) and 1.0 / max(_median(np.diff(t[first:])), 1e-6) >= 2 * p.plausible_tap_hz
+    # The intervals between this window's samples and their median, once (at least 3: see above).
+    d_win = np.diff(t[first:])
+    md_win = _median(d_win)
+    gaps = _gaps(t[first:], d_win, md_win) and 1.0 / max(md_win, 1e-6) >= 2 * p.plausible_tap_hz
     raw = sig.copy() if gaps else None
     sig -= sig.sum(axis=1, keepdims=True) / m
     sig = sig - np.outer(sig @ k / kk, k)
@@ -425,7 +433,7 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
     wiggle = float(np.sqrt(ang @ ang / m))
     # The camera's frame rate: the stream's, or the median interval between this hand's samples
     # (missed detections now and then do not read as a slower camera).
-    fps = frame_rate or 1.0 / max(_median(np.diff(t[first:])), 1e-6)
+    fps = frame_rate or 1.0 / max(md_win, 1e-6)
     # Which way the palm moves: along the spine (glides) or across it (wipers, twists).
     al, ac = both[n_long:, 0], cols[:, 8]
     dal, dac = al[lag:] - al[:-lag], ac[lag:] - ac[:-lag]
