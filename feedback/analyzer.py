@@ -28,7 +28,7 @@ from .safety import SafetyParams, SpineGuard, bounce_count
 from .spine import SpineLine
 from .summary import CameraNotes, SpineChange
 from .strokes import GlideTracker, Stroke, StrokeParams, agreed_phase, further_out, mark_returns, merge_hands, same_stroke
-from .technique import ClassifierParams, HandWindow, PairWindow, combine, pair_features, window_features
+from .technique import ClassifierParams, HandWindow, PairWindow, _median, combine, pair_features, window_features
 from .tracks import ACROSS, ALONG, BRIDGE_GAP_S, SIZE, Y, HandSample, HandTracks
 
 LABEL_CODES = {name: i for i, name in enumerate(guide.LABELS)}
@@ -248,7 +248,7 @@ class SessionAnalyzer:
         alive = [s.alive(t, self.tracks.max_gap_s) for s in self.tracks.slots]
         hists = [s.window(t - span) if a else None for s, a in zip(self.tracks.slots, alive)]
         recent = np.frombuffer(self._t, dtype=np.float64)[-60:]  # the stream's frame rate (aliasing)
-        fps = 1.0 / max(float(np.median(np.diff(recent))), 1e-6) if len(recent) > 4 else None
+        fps = 1.0 / max(_median(np.diff(recent)), 1e-6) if len(recent) > 4 else None
         wins = tuple(window_features(h, t, p, fps) if h is not None else HandWindow("absent", 0.0) for h in hists)
         # Both hands moving: the pair may show a twist or hands alternating (see pair_features).
         moving = all(w.label not in ("absent", "idle") for w in wins)

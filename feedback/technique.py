@@ -178,12 +178,44 @@ def _has_gaps(t: np.ndarray) -> bool:
     d = np.diff(t)
     if len(d) < 3:
         return False
-    expected = (t[-1] - t[0]) / max(_median(d), 1e-6)
-    return float(d.max()) > 1.5 * _median(d) and 1 - len(d) / max(expected, 1.0) >= MISSING_SHARE
+    return _gaps(t, d, _median(d))
+
+
+def _gaps(t: np.ndarray, d: np.ndarray, md: float) -> bool:
+    """_has_gaps with the intervals `d` and their median `md` already at hand (len(d) >= 3)."""
+    expected = (t[-1] - t[0]) / max(md, 1e-6)
+    return float(d.max()) > 1.5 * md and 1 - len(d) / max(expected, 1.0) >= MISSING_SHARE
 
 
 MISSING_SHARE = 0.1
 FALSE_SIZE = 2.0  # see window_features
+
+
+_HANN: dict[int, tuple] = {}
+
+
+def _hann_entry(m: int) -> tuple:
+    c = _HANN.get(m)
+    if c is None:
+        win = np.hanning(m)
+        c = _HANN[m] = (win, float(win.sum()), {})
+    return c
+
+
+def _hann(m: int) -> np.ndarray:
+    return _hann_entry(m)[0]
+
+
+def _hann_sum(m: int) -> float:
+    return _hann_entry(m)[1]
+
+
+def _rfftfreq(m: int, rate: float) -> np.ndarray:
+    cache = _hann_entry(m)[2]
+    f = cache.get(rate)
+    if f is None:
+        f = cache[rate] = np.fft.rfftfreq(m, 1 / rate)
+    return f
 
 
 def _uneven_spectrum(spec_ch: np.ndarray, raw: np.ndarray, detrended: np.ndarray, t: np.ndarray,
@@ -198,7 +230,7 @@ def _uneven_spectrum(spec_ch: np.ndarray, raw: np.ndarray, detrended: np.ndarray
     half = 0.5 / p.rate_hz
     inside = (t >= g[0] - half) & (t <= g[-1] + half)
     ts, r = t[inside], rows[inside]
-    freqs = np.fft.rfftfreq(m, 1 / p.rate_hz)
+    freqs = _rfftfreq(m, p.rate_hz)
     # The tap band, where the samples' usual rate measures it well (below 0.8 of half of it).
     high = (freqs >= p.tap_min_hz) & (freqs <= min(p.tap_max_hz, 0.4 / _median(np.diff(ts)) if len(ts) > 1 else 0))
     if len(ts) < 4 or not high.any():
@@ -216,27 +248,36 @@ def _uneven_spectrum(spec_ch: np.ndarray, raw: np.ndarray, detrended: np.ndarray
     w = np.diff(edges) * p.rate_hz  # samples' worth of time each stands for (1 when none is missing)
     u = (ts - (g[0] - half)) / (m / p.rate_hz)
     taper = 0.5 - 0.5 * np.cos(2 * np.pi * np.clip(u, 0.0, 1.0))
-    taper *= np.hanning(m).sum() / max(float((taper * w).sum()), 1e-12)  # the grid's taper sum
+    taper *= _hann_sum(m) / max(float((taper * w).sum()), 1e-12)  # the grid's taper sum
     fh = freqs[high]
     phase = np.exp(-2j * np.pi * np.outer(ts - g[0], fh))
     ww = w * taper
     # Unevenly timed samples also spread a strong tap's own power over the band (and so blunt
     # its peak): take each channel's strongest tones out by a least-squares fit at the samples,
     # and count them as an evenly sampled window would see them (two rounds of CLEAN).
+    # All six channels at once: each one's 2x2 normal equations solved in closed form (the same
+    # least squares as np.linalg.solve one channel at a time, to rounding), one rfft per round.
     out = np.zeros((6, len(fh)), complex)
-    win = np.hanning(m)
+    win = _hann(m)
     gk = g - g[0]
+    dt = ts - g[0]
     for _ in range(2):
         spec = (sig * ww) @ phase
-        j = np.argmax(np.abs(spec), axis=1)
-        for c in range(6):
-            arg = 2 * np.pi * fh[j[c]] * (ts - g[0])
-            basis = np.stack((np.cos(arg), np.sin(arg)))
-            gram = (basis * ww) @ basis.T + 1e-9 * np.eye(2)
-            a, b = np.linalg.solve(gram, (basis * ww) @ sig[c])
-            sig[c] -= a * basis[0] + b * basis[1]
-            argg = 2 * np.pi * fh[j[c]] * gk
-            out[c] += np.fft.rfft((a * np.cos(argg) + b * np.sin(argg)) * win)[high]
+        f0 = 2 * np.pi * fh[np.argmax(np.abs(spec), axis=1)]
+        arg = f0[:, None] * dt
+        cs, sn = np.cos(arg), np.sin(arg)
+        cw, sw = cs * ww, sn * ww
+        g11 = np.einsum("ij,ij->i", cw, cs) + 1e-9
+        g12 = np.einsum("ij,ij->i", cw, sn)
+        g22 = np.einsum("ij,ij->i", sw, sn) + 1e-9
+        r1 = np.einsum("ij,ij->i", cw, sig)
+        r2 = np.einsum("ij,ij->i", sw, sig)
+        det = g11 * g22 - g12 * g12
+        a = (g22 * r1 - g12 * r2) / det
+        b = (g11 * r2 - g12 * r1) / det
+        sig -= a[:, None] * cs + b[:, None] * sn
+        argg = f0[:, None] * gk
+        out += np.fft.rfft((a[:, None] * np.cos(argg) + b[:, None] * np.sin(argg)) * win, axis=1)[:, high]
     spec_ch[:, high] = np.abs(out + (sig * ww) @ phase) ** 2
 
 
@@ -324,7 +365,10 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
     sig[0], sig[1], sig[2], sig[3], sig[4], sig[5] = xs, ys, ext, lsz, cols[:, 4], cols[:, 5]
     # Only where the stream's own rate measures the whole tap band (at least twice the fastest
     # tapping): below that, the aliasing rules judge the band, on the resampled window.
-    gaps = _has_gaps(t[first:]) and 1.0 / max(_median(np.diff(t[first:])), 1e-6) >= 2 * p.plausible_tap_hz
+    # The intervals between this window's samples and their median, once (at least 3: see above).
+    d_win = np.diff(t[first:])
+    md_win = _median(d_win)
+    gaps = _gaps(t[first:], d_win, md_win) and 1.0 / max(md_win, 1e-6) >= 2 * p.plausible_tap_hz
     raw = sig.copy() if gaps else None
     sig -= sig.sum(axis=1, keepdims=True) / m
     sig = sig - np.outer(sig @ k / kk, k)
@@ -389,7 +433,7 @@ def window_features(hist: np.ndarray, t_now: float, p: ClassifierParams,
     wiggle = float(np.sqrt(ang @ ang / m))
     # The camera's frame rate: the stream's, or the median interval between this hand's samples
     # (missed detections now and then do not read as a slower camera).
-    fps = frame_rate or 1.0 / max(_median(np.diff(t[first:])), 1e-6)
+    fps = frame_rate or 1.0 / max(md_win, 1e-6)
     # Which way the palm moves: along the spine (glides) or across it (wipers, twists).
     al, ac = both[n_long:, 0], cols[:, 8]
     dal, dac = al[lag:] - al[:-lag], ac[lag:] - ac[:-lag]
