@@ -523,7 +523,7 @@ class LiveSession:
         with self.lock:
             self.view = view
             self._fps_times = (self._fps_times + [now])[-30:]
-            self.sound.update(result.t, cue, result.over_spine)
+            self.sound.update(result.t, update.cue, result.over_spine)  # the shown frame's (two-stage: n-1)
             self.routine.update(result.t, result.label)
         return img
 
