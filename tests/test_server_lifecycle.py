@@ -160,9 +160,12 @@ def _wait(cond, timeout: float) -> bool:
 
 
 def _live_with_recording(server: Server, y4m: Path):
+    from playwright.sync_api import expect
+
     pw, browser, page = open_page(server.url, y4m=y4m)
     page.get_by_text("Record the annotated video").first.click()
-    page.wait_for_timeout(1000)
+    # Under load a click can land before the widget takes it: wait until the switch is on.
+    expect(page.get_by_role("switch", name="Record the annotated video")).to_be_checked(timeout=30_000)
     return pw, browser, page
 
 
